@@ -1,0 +1,36 @@
+# Two commands do all the set-up on a fresh machine with only Python:
+#   make demo   install into .venv and draft the bundled example agreements
+#   make test   install into .venv and run the whole test suite (ruff, mypy, pytest)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+OUT ?= out
+
+.PHONY: demo test lint system-packages bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/procuregen check examples/*.yaml
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy src
+
+test: $(STAMP) system-packages lint
+	$(BIN)/pytest
+
+system-packages:
+	bash scripts/install-system-packages.sh
+
+bench: $(STAMP) system-packages
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the real-client tests and benchmarks use, when missing.
+# Idempotent: does nothing when every program is already there.
+set -euo pipefail
+
+declare -A PROGRAM_PACKAGE=(
+  [pdftotext]=poppler-utils
+  [qpdf]=qpdf
+  [soffice]=libreoffice-writer-nogui
+  [pandoc]=pandoc
+)
+missing=()
+for program in "${!PROGRAM_PACKAGE[@]}"; do
+  command -v "$program" >/dev/null 2>&1 || missing+=("${PROGRAM_PACKAGE[$program]}")
+done
+# Faster font subsetting for WeasyPrint, and the fonts the templates name.
+dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || missing+=(libharfbuzz-subset0)
+dpkg -s fonts-liberation2 >/dev/null 2>&1 || missing+=(fonts-liberation2)
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
+# WeasyPrint's own libraries.
+dpkg -s libpango-1.0-0 >/dev/null 2>&1 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
+  echo "missing Debian packages: ${missing[*]} (install them as root with apt-get)" >&2
+  exit 1
+fi
+echo "installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

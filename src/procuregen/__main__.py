@@ -1,0 +1,3 @@
+from procuregen.cli import main
+
+main()

@@ -1,0 +1,37 @@
+"""The command line: parse arguments, call the library, report errors. Nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from procuregen import __version__
+from procuregen.commands import check, init, schema
+from procuregen.errors import ProcuregenError
+
+
+class ProcuregenGroup(click.Group):
+    """Turns every ProcuregenError into `file:line:col: message` lines and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ProcuregenError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=ProcuregenGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="procuregen")
+def cli() -> None:
+    """Draft procurement agreements for open source software from a spec and a clause library."""
+
+
+for command in (check.command, schema.command, init.command):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="procuregen")

@@ -1,0 +1,174 @@
+"""Safe, located YAML: every scalar is a string, every node keeps its line and column.
+
+Specs and clause front matter are typed by pydantic, not by YAML, so `NO` stays the
+country code and `03000000` stays a CPV code. Tags, anchors, aliases, duplicate keys,
+non-UTF-8 input and oversized or deeply nested documents are rejected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from procuregen.errors import Location, Problem, ProcuregenError, SpecError
+
+Path = tuple[str | int, ...]
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 32
+MAX_NODES = 100_000
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+
+try:  # the C parser is several times faster; PyYAML falls back when it is absent
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class LocatedDocument:
+    """A YAML document as plain dicts, lists and strings, with the place of every node."""
+
+    file: str
+    data: Any
+    values: Mapping[Path, Location] = field(default_factory=dict)
+    keys: Mapping[Path, Location] = field(default_factory=dict)
+
+    def locate(self, path: Path) -> Location:
+        """Where `path` was written; for a missing field, where its nearest parent is."""
+        found = self.values.get(path)
+        if found is not None:
+            return found
+        for end in range(len(path), -1, -1):
+            prefix = path[:end]
+            found = self.keys.get(prefix) or self.values.get(prefix)
+            if found is not None:
+                return found
+        return Location(self.file, 1, 1)
+
+
+class _Composer:
+    def __init__(self, file: str, events: Iterator[yaml.Event], error_class: type[ProcuregenError]):
+        self.file = file
+        self.events = events
+        self.error_class = error_class
+        self.values: dict[Path, Location] = {}
+        self.keys: dict[Path, Location] = {}
+        self.nodes = 0
+
+    def where(self, mark: Any) -> Location:
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def fail(self, mark: Any, message: str) -> ProcuregenError:
+        return self.error_class(Problem(self.where(mark), message))
+
+    def next(self) -> yaml.Event:
+        return next(self.events)
+
+    def document(self) -> Any:
+        event = self.next()
+        if not isinstance(event, yaml.StreamStartEvent):  # pragma: no cover - parser contract
+            raise self.fail(event.start_mark, "not a YAML stream")
+        event = self.next()
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        assert isinstance(event, yaml.DocumentStartEvent)
+        if event.tags:
+            raise self.fail(event.start_mark, "YAML %TAG directives are not allowed")
+        data = self.node(self.next(), (), 0)
+        self.next()  # DocumentEndEvent
+        event = self.next()
+        if not isinstance(event, yaml.StreamEndEvent):
+            raise self.fail(event.start_mark, "only one YAML document is allowed per file")
+        return data
+
+    def node(self, event: yaml.Event, path: Path, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail(event.start_mark, f"too many YAML nodes (more than {MAX_NODES})")
+        if depth > MAX_DEPTH:
+            raise self.fail(event.start_mark, f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(event, yaml.AliasEvent):
+            raise self.fail(event.start_mark, "YAML aliases (*name) are not allowed")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise self.fail(event.start_mark, "YAML anchors (&name) are not allowed")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!":
+            raise self.fail(event.start_mark, f"YAML tags are not allowed (found {tag})")
+        self.values[path] = self.where(event.start_mark)
+        if isinstance(event, yaml.ScalarEvent):
+            if event.style is None and event.value in NULLS:
+                return None
+            return event.value
+        if isinstance(event, yaml.SequenceStartEvent):
+            items: list[Any] = []
+            while not isinstance(event := self.next(), yaml.SequenceEndEvent):
+                items.append(self.node(event, (*path, len(items)), depth + 1))
+            return items
+        if isinstance(event, yaml.MappingStartEvent):
+            return self.mapping(path, depth)
+        raise self.fail(event.start_mark, "unexpected YAML content")  # pragma: no cover
+
+    def mapping(self, path: Path, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        while not isinstance(event := self.next(), yaml.MappingEndEvent):
+            if not isinstance(event, yaml.ScalarEvent):
+                raise self.fail(event.start_mark, "a mapping key must be a plain string")
+            key = event.value
+            if key in result:
+                first = self.keys[(*path, key)]
+                raise self.fail(
+                    event.start_mark,
+                    f"duplicate key {key!r} (first defined at line {first.line})",
+                )
+            if getattr(event, "anchor", None) is not None or event.tag not in (None, "!"):
+                raise self.fail(event.start_mark, "YAML anchors and tags are not allowed")
+            self.keys[(*path, key)] = self.where(event.start_mark)
+            result[key] = self.node(self.next(), (*path, key), depth + 1)
+        return result
+
+
+def decode(file: str, raw: bytes, error_class: type[ProcuregenError] = SpecError) -> str:
+    """Bytes to text: UTF-8 only, with the place of the first bad byte."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise error_class(
+            Problem(Location(file, line, column), f"not UTF-8 text (byte offset {exc.start})")
+        ) from None
+
+
+def load_text(
+    file: str, text: str, error_class: type[ProcuregenError] = SpecError, *, first_line: int = 1
+) -> LocatedDocument:
+    """Parse YAML text into a LocatedDocument; `first_line` offsets embedded YAML."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise error_class(Problem(Location(file, 1, 1), f"larger than {MAX_BYTES} bytes"))
+    if first_line != 1:
+        text = "\n" * (first_line - 1) + text
+    composer = _Composer(file, yaml.parse(text, Loader=_Loader), error_class)
+    try:
+        data = composer.document()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise error_class(Problem(where, f"invalid YAML: {problem}")) from None
+    except yaml.YAMLError as exc:
+        raise error_class(Problem(Location(file, 1, 1), f"invalid YAML: {exc}")) from None
+    return LocatedDocument(file, data, composer.values, composer.keys)
+
+
+def load_bytes(
+    file: str, raw: bytes, error_class: type[ProcuregenError] = SpecError
+) -> LocatedDocument:
+    """Parse YAML bytes (UTF-8 only) into a LocatedDocument."""
+    if len(raw) > MAX_BYTES:
+        raise error_class(Problem(Location(file, 1, 1), f"larger than {MAX_BYTES} bytes"))
+    return load_text(file, decode(file, raw, error_class), error_class)
