@@ -30,7 +30,7 @@ def test_valid_spec_loads_with_defaults(tmp_path: Path) -> None:
     spec = load_spec(path)
     assert spec.buyer.name == "Exampleby Municipality"
     assert spec.language == "en"
-    assert spec.library == "oss-framework"
+    assert spec.library is None
     assert spec.term.end == dt.date(2028, 12, 31)
     assert spec.term.termination_notice_days == 90
     assert spec.value.payment_days == 30

@@ -4,9 +4,38 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from procuregen.spec import Spec, load_spec
+from procuregen.agreement import Agreement, Trace
+from procuregen.assemble import assemble
+from procuregen.library import Library, library_path, load_library
+from procuregen.spec import SpecFile, read_spec
 
 
-def check_spec(spec_path: Path, *, library_dir: Path | None = None) -> Spec:
-    """Validate a spec; raise a ProcuregenError naming every problem."""
-    return load_spec(spec_path)
+def open_library(spec_file: SpecFile | None, library_dir: Path | None) -> Library:
+    """The library a spec calls for: the --library folder first, else the bundled one."""
+    library_id = spec_file.spec.library if spec_file else None
+    library = load_library(library_path(library_id, library_dir))
+    if spec_file and library_id and library.id != library_id:
+        from procuregen.errors import AssemblyError, Problem
+
+        raise AssemblyError(
+            Problem(
+                spec_file.locate(("library",)),
+                f"library: the spec names {library_id!r}, but {library.root} holds {library.id!r}",
+            )
+        )
+    return library
+
+
+def build(
+    spec_path: Path, *, library_dir: Path | None = None
+) -> tuple[SpecFile, Library, Agreement, Trace]:
+    """Read a spec, open its library and assemble the agreement."""
+    spec_file = read_spec(spec_path)
+    library = open_library(spec_file, library_dir)
+    agreement, trace = assemble(spec_file.spec, library, locate=spec_file.locate)
+    return spec_file, library, agreement, trace
+
+
+def check_spec(spec_path: Path, *, library_dir: Path | None = None) -> Agreement:
+    """Validate a spec and assemble its agreement; raise a ProcuregenError naming every problem."""
+    return build(spec_path, library_dir=library_dir)[2]

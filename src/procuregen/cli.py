@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from procuregen import __version__
-from procuregen.commands import check, init, schema
+from procuregen.commands import check, clauses, explain, init, schema
 from procuregen.errors import ProcuregenError
 
 
@@ -29,7 +29,7 @@ def cli() -> None:
     """Draft procurement agreements for open source software from a spec and a clause library."""
 
 
-for command in (check.command, schema.command, init.command):
+for command in (check.command, explain.command, schema.command, init.command, clauses.group):
     cli.add_command(command)
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import types
-import typing
-from collections.abc import Iterator
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
-
-from pydantic import BaseModel, ValidationError
 
 from procuregen.errors import Location, Problem, SpecError, sorted_problems
 from procuregen.spec.model import Spec
 from procuregen.spec.rules import cross_field_problems
+from procuregen.validation import validate_located
 from procuregen.yamlsource import LocatedDocument, Path, load_bytes
 
 PUBLICCODE_FIELDS: tuple[tuple[Path, Path], ...] = (
@@ -23,7 +21,20 @@ PUBLICCODE_FIELDS: tuple[tuple[Path, Path], ...] = (
 )
 
 
-def load_spec(path: FsPath | str) -> Spec:
+@dataclass(frozen=True)
+class SpecFile:
+    """A validated spec with the YAML it came from, so later stages can point into it."""
+
+    path: FsPath
+    spec: Spec
+    source: LocatedDocument
+    sha256: str
+
+    def locate(self, path: Path) -> Location:
+        return self.source.locate(path)
+
+
+def read_spec(path: FsPath | str) -> SpecFile:
     """Load and validate the spec at `path`; raise SpecError naming every problem."""
     path = FsPath(path)
     try:
@@ -31,7 +42,13 @@ def load_spec(path: FsPath | str) -> Spec:
     except OSError as exc:
         raise SpecError(Problem(Location(str(path)), f"cannot read spec: {exc.strerror}")) from None
     doc = load_bytes(str(path), raw, SpecError)
-    return validate_spec(doc, base_dir=path.parent, default_name=path.stem)
+    spec = validate_spec(doc, base_dir=path.parent, default_name=path.stem)
+    return SpecFile(path, spec, doc, hashlib.sha256(raw).hexdigest())
+
+
+def load_spec(path: FsPath | str) -> Spec:
+    """The Spec at `path`; raise SpecError naming every problem."""
+    return read_spec(path).spec
 
 
 def validate_spec(doc: LocatedDocument, *, base_dir: FsPath, default_name: str) -> Spec:
@@ -41,11 +58,8 @@ def validate_spec(doc: LocatedDocument, *, base_dir: FsPath, default_name: str) 
     doc = _with_publiccode(doc, base_dir)
     problems = list(cross_field_problems(doc))
     data = _with_default_name(doc.data, default_name)
-    try:
-        spec = Spec.model_validate(data)
-    except ValidationError as exc:
-        problems.extend(_located(doc, exc))
-        spec = None
+    spec, invalid = validate_located(Spec, doc, data)
+    problems.extend(invalid)
     if problems or spec is None:
         raise SpecError(sorted_problems(problems))
     return spec
@@ -89,58 +103,3 @@ def _with_publiccode(doc: LocatedDocument, base_dir: FsPath) -> LocatedDocument:
             merged[field] = value.strip()
             values[target_path] = publiccode.locate(source)
     return LocatedDocument(doc.file, {**doc.data, "software": merged}, values, doc.keys)
-
-
-def field_path(loc: tuple[int | str, ...]) -> str:
-    """`('value', 'items', 0, 'unit')` as `value.items[0].unit`."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else part
-    return text
-
-
-def _located(doc: LocatedDocument, exc: ValidationError) -> Iterator[Problem]:
-    for error in exc.errors(include_url=False):
-        loc = tuple(p for p in error["loc"] if p != "[key]")
-        kind = error["type"]
-        if kind == "missing":
-            message = "required field is missing"
-        elif kind == "extra_forbidden":
-            allowed = _fields_at(loc[:-1])
-            message = "unknown field" + (
-                f" (expected one of: {', '.join(allowed)})" if allowed else ""
-            )
-        else:
-            message = error["msg"]
-        where = doc.keys.get(loc) if kind == "extra_forbidden" else None
-        yield Problem(where or doc.locate(loc), f"{field_path(loc)}: {message}")
-
-
-def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
-    """Field names allowed at `loc`, found by walking the Spec model's annotations."""
-    model: Any = Spec
-    for part in loc:
-        annotation = _unwrap(model)
-        if isinstance(part, int):
-            args = typing.get_args(annotation)
-            model = args[0] if args else None
-        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            field = annotation.model_fields.get(part)
-            model = field.annotation if field else None
-        else:
-            return []
-    model = _unwrap(model)
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
-    return []
-
-
-def _unwrap(annotation: Any) -> Any:
-    """`X | None` as X."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return args[0] if len(args) == 1 else annotation
-    return annotation

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from procuregen.spec.types import (
@@ -122,9 +122,9 @@ class Term(Model):
         90, description="Days of written notice for termination for convenience."
     )
 
-    @computed_field(description="Last day of the initial term.")  # type: ignore[prop-decorator]
     @property
     def end(self) -> dt.date:
+        """Last day of the initial term."""
         return add_months(self.start, self.months) - dt.timedelta(days=1)
 
     @property
@@ -286,8 +286,10 @@ class Spec(Model):
     procuregen: FormatVersion = Field(
         description="Spec format version; must be 1.", json_schema_extra={"const": 1}
     )
-    library: Slug = Field(
-        BUNDLED_LIBRARY, description="Clause library id; default: the bundled one."
+    library: Slug | None = Field(
+        None,
+        description="Clause library id; default: the --library folder's, else the bundled "
+        + BUNDLED_LIBRARY,
     )
     document: DocumentKind = Field(description="Which document to draft: framework or call-off.")
     language: Literal["en"] = Field("en", description="Language of the agreement.")

@@ -1,0 +1,140 @@
+"""The Agreement: the numbered document model that every renderer sees, and its Trace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from procuregen.spec import Spec
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of inline text with its emphasis; `term` or `target` when it is a reference."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    term: str | None = None  # a use of this defined term
+    target: str | None = None  # a cross-reference to this clause id
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    runs: tuple[Run, ...]
+    kind: str = "paragraph"
+
+
+@dataclass(frozen=True)
+class ListItem:
+    label: str  # "(a)", "(i)" or a bullet: the same in every output
+    runs: tuple[Run, ...]
+    sublist: ItemList | None = None
+
+
+@dataclass(frozen=True)
+class ItemList:
+    ordered: bool
+    level: int  # 1 or 2
+    items: tuple[ListItem, ...]
+    kind: str = "list"
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[tuple[Run, ...], ...]
+    rows: tuple[tuple[tuple[Run, ...], ...], ...]
+    kind: str = "table"
+
+
+@dataclass(frozen=True)
+class Definition:
+    term: str
+    runs: tuple[Run, ...]  # the definition text, starting "means ..."
+
+
+@dataclass(frozen=True)
+class Definitions:
+    entries: tuple[Definition, ...]
+    kind: str = "definitions"
+
+
+Block = Paragraph | ItemList | Table | Definitions
+
+
+@dataclass(frozen=True)
+class NumberedClause:
+    """A clause as it stands in the agreement: numbered, rendered, traceable to its source."""
+
+    id: str
+    number: str
+    title: str
+    version: str
+    sha256: str
+    path: str  # relative to the library root
+    blocks: tuple[Block, ...]
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    number: str
+    title: str
+    clauses: tuple[NumberedClause, ...]
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+@dataclass(frozen=True)
+class LibraryInfo:
+    id: str
+    title: str
+    version: str
+    license: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Everything a renderer may show: the spec, the library and the numbered sections."""
+
+    document: str  # framework | call-off
+    title: str  # the document type's title, e.g. "Call-Off Contract"
+    spec: Spec
+    library: LibraryInfo
+    sections: tuple[Section, ...]
+
+    @property
+    def clauses(self) -> tuple[NumberedClause, ...]:
+        return tuple(c for s in self.sections for c in s.clauses)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Why one library clause is in the agreement or out of it."""
+
+    clause: str
+    title: str
+    section: str
+    included: bool
+    reason: str
+    number: str | None = None
+    condition: str | None = None
+    condition_value: bool | None = None
+    slot: str | None = None
+    status: str = "approved"
+
+
+@dataclass(frozen=True)
+class Trace:
+    document: str
+    decisions: tuple[Decision, ...] = field(default_factory=tuple)
+
+    def decision(self, clause_id: str) -> Decision:
+        return next(d for d in self.decisions if d.clause == clause_id)

@@ -1,0 +1,157 @@
+"""The one factory for Jinja environments: sandboxed, strict, the same filters everywhere.
+
+Clause bodies are Markdown, so every value they print is escaped for Markdown: a
+supplier named `**Acme** [[Buyer]]` is printed as those characters, never as
+bold text or a defined term. HTML templates autoescape; DOCX templates escape XML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, pass_context
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from pydantic import BaseModel
+
+Target = Literal["markdown", "html", "xml"]
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_WHITESPACE = re.compile(r"\s+")
+
+
+class MissingValueError(ValueError):
+    """A template printed a value that the spec does not set."""
+
+
+class ClauseSandbox(ImmutableSandboxedEnvironment):
+    """A sandbox in which a spec model exposes its fields and properties, nothing else."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, BaseModel):
+            return attr in type(obj).model_fields or isinstance(
+                getattr(type(obj), attr, None), property
+            )
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+
+class RootLoader(BaseLoader):
+    """Loads templates from one folder; a name that leaves it, by `..` or a link, is refused."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        path = (self.root / template).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise TemplateNotFound(template)
+        mtime = path.stat().st_mtime
+        return path.read_text(encoding="utf-8"), str(path), lambda: path.stat().st_mtime == mtime
+
+
+def markdown_literal(value: Any) -> str:
+    """A value as Markdown that reads as exactly its text, on one line."""
+    text = _WHITESPACE.sub(" ", str(value))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _finalize_markdown(value: Any) -> Any:
+    if value is None:
+        raise MissingValueError("the value is not set in the spec")
+    if isinstance(value, str) and not value:
+        raise MissingValueError("the value is empty")
+    return markdown_literal(value)
+
+
+def _finalize_strict(value: Any) -> Any:
+    if value is None:
+        raise MissingValueError("the value is not set in the spec")
+    return value
+
+
+def _locale(context: Context) -> str:
+    language = context.get("language")
+    return language if isinstance(language, str) else "en"
+
+
+@pass_context
+def money(context: Context, amount: Decimal | int, currency: str | None = None) -> str:
+    """`4800000` as `SEK 4,800,000.00`, in the spec's currency unless one is given."""
+    from babel.numbers import format_decimal
+
+    if currency is None:
+        currency = context["value"].currency
+    number = format_decimal(Decimal(amount), format="#,##0.00", locale=_locale(context))
+    return f"{currency} {number}"
+
+
+@pass_context
+def number(context: Context, value: Decimal | int) -> str:
+    """`99.50` as `99.5`, `2400` as `2,400`."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(Decimal(value), locale=_locale(context)))
+
+
+@pass_context
+def long_date(context: Context, value: dt.date) -> str:
+    """`2027-01-01` as `1 January 2027`."""
+    from babel.dates import format_date
+
+    return str(format_date(value, format="d MMMM y", locale=_locale(context)))
+
+
+@pass_context
+def country(context: Context, code: str) -> str:
+    """`SE` as `Sweden`, from the locale data, not a table of our own."""
+    from babel import Locale
+
+    return str(Locale.parse(_locale(context)).territories.get(code, code))
+
+
+@pass_context
+def currency_name(context: Context, code: str) -> str:
+    """`EUR` as `euro`."""
+    from babel.numbers import get_currency_name
+
+    return str(get_currency_name(code, locale=_locale(context)))
+
+
+def and_list(values: Iterable[Any], conjunction: str = "and") -> str:
+    """`[a, b, c]` as `a, b and c`."""
+    items = [str(v) for v in values]
+    if not items:
+        raise MissingValueError("the list is empty")
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "money": money,
+    "number": number,
+    "date": long_date,
+    "country": country,
+    "currency_name": currency_name,
+    "and_list": and_list,
+}
+
+
+def make_environment(target: Target, template_root: Path | None = None) -> ClauseSandbox:
+    """The sandboxed, strict Jinja environment for clause bodies, HTML or DOCX XML."""
+    environment = ClauseSandbox(
+        undefined=StrictUndefined,
+        autoescape=target in ("html", "xml"),
+        finalize=_finalize_markdown if target == "markdown" else _finalize_strict,
+        loader=RootLoader(template_root) if template_root else None,
+        keep_trailing_newline=True,
+        trim_blocks=target == "markdown",
+        lstrip_blocks=target == "markdown",
+        auto_reload=False,
+    )
+    environment.filters.update(FILTERS)
+    return environment

@@ -1,0 +1,266 @@
+"""The library stage: a folder of clause files, loaded and checked, never read outside its root."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from procuregen.errors import LibraryError, Location, Problem, sorted_problems
+from procuregen.resources import bundled_root
+from procuregen.spec.model import BUNDLED_LIBRARY, DocumentKind, Model
+from procuregen.spec.types import Line, Paragraph, Slug, SpdxExpression
+from procuregen.validation import validate_located
+from procuregen.yamlsource import MAX_BYTES, LocatedDocument, decode, load_text
+
+LIBRARY_FILE = "library.yaml"
+SEMVER = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
+
+
+class SectionMeta(Model):
+    title: Line = Field(description="Heading of the section in the agreement.")
+
+
+class DocumentMeta(Model):
+    title: Line = Field(description="Title of the document, e.g. Call-Off Contract.")
+    sections: tuple[Slug, ...] = Field(min_length=1, description="Section ids, in order.")
+
+
+class LibraryMeta(Model):
+    id: Slug = Field(description="Library id, named by specs.")
+    title: Line = Field(description="Title of the library.")
+    version: Line = Field(description="Version of the library, e.g. 2026.1.")
+    license: SpdxExpression = Field(description="Licence of the clause texts.")
+    languages: tuple[Slug, ...] = Field(min_length=1, description="Languages of the clauses.")
+    sections: Mapping[Slug, SectionMeta] = Field(description="Section id to its heading.")
+    documents: Mapping[DocumentKind, DocumentMeta] = Field(description="Documents and sections.")
+
+
+class ClauseMeta(Model):
+    id: Slug = Field(description="Clause id; equal to the file name.")
+    title: Line = Field(description="Heading of the clause.")
+    version: str = Field(pattern=SEMVER, description="Semantic version of the clause text.")
+    status: Literal["draft", "approved", "deprecated"] = Field(
+        description="Only approved clauses go in unless the spec's clauses.include names them."
+    )
+    section: Slug = Field(description="Section the clause belongs to; equal to its folder.")
+    order: int = Field(0, ge=0, le=1_000_000, description="Position within its section.")
+    documents: tuple[DocumentKind, ...] = Field(
+        min_length=1, description="Documents the clause may appear in."
+    )
+    when: Line | None = Field(None, description="Condition over the spec; absent = always.")
+    mandatory: bool = Field(False, description="Cannot be excluded by a spec.")
+    optional: bool = Field(False, description="Only in when the spec's clauses.include names it.")
+    slot: Slug | None = Field(None, description="Slot of alternative positions it belongs to.")
+    default: bool = Field(False, description="The slot's default position.")
+    requires: tuple[Slug, ...] = Field((), description="Clauses that must also be in.")
+    conflicts: tuple[Slug, ...] = Field((), description="Clauses that must not also be in.")
+    defines: Mapping[Line, Paragraph] = Field(
+        default_factory=dict, description="Defined terms: term to definition text."
+    )
+    source: Paragraph = Field(description="What the clause was modelled on.")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause file: its front matter, its body (Jinja over Markdown) and where it is."""
+
+    meta: ClauseMeta
+    path: str  # relative to the library root, with /
+    file: str  # as shown in messages
+    body: str
+    body_line: int  # line of the file on which the body starts
+    sha256: str
+    front: LocatedDocument
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    def at(self, *path: str | int) -> Location:
+        """Where a front matter field was written."""
+        return self.front.locate(path)
+
+    def body_location(self, line: int) -> Location:
+        """A 1-based line of the body as a place in the file."""
+        return Location(self.file, self.body_line + line - 1)
+
+
+@dataclass(frozen=True)
+class Library:
+    meta: LibraryMeta
+    root: Path
+    file: str  # library.yaml as shown in messages
+    index: LocatedDocument
+    clauses: Mapping[str, Clause]  # by id, in section order, then order, then id
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    def section_of(self, clause: Clause) -> int:
+        sections = list(self.meta.sections)
+        return sections.index(clause.meta.section) if clause.meta.section in sections else 10**6
+
+
+def library_path(library_id: str | None, library_dir: Path | None) -> Path:
+    """The folder of the library a spec names: --library first, then the bundled ones."""
+    if library_dir is not None:
+        if (library_dir / LIBRARY_FILE).is_file():
+            return library_dir
+        nested = library_dir / (library_id or BUNDLED_LIBRARY)
+        if (nested / LIBRARY_FILE).is_file():
+            return nested
+        raise LibraryError(
+            Problem(
+                Location(str(library_dir)),
+                f"no {LIBRARY_FILE} here or in a subfolder {library_id or BUNDLED_LIBRARY}/",
+            )
+        )
+    bundled = bundled_root("clauses") / (library_id or BUNDLED_LIBRARY)
+    if not (bundled / LIBRARY_FILE).is_file():
+        raise LibraryError(
+            Problem(Location(str(bundled)), f"no bundled library {library_id!r}; use --library")
+        )
+    return bundled
+
+
+def load_library(root: Path) -> Library:
+    """Load a library, or raise LibraryError naming every problem that stops loading it."""
+    library, problems = read_library(root)
+    if problems or library is None:
+        raise LibraryError(sorted_problems(problems))
+    return library
+
+
+def read_library(root: Path) -> tuple[Library | None, list[Problem]]:
+    """Load what can be loaded; return it with every problem met on the way."""
+    index_file = str(root / LIBRARY_FILE)
+    problems: list[Problem] = []
+    try:
+        raw = (root / LIBRARY_FILE).read_bytes()
+        index = load_text(index_file, decode(index_file, raw, LibraryError), LibraryError)
+    except OSError as exc:
+        return None, [Problem(Location(index_file), f"cannot read: {exc.strerror}")]
+    except LibraryError as error:
+        return None, list(error.problems)
+    meta, invalid = validate_located(LibraryMeta, index)
+    problems.extend(invalid)
+    if meta is None:
+        return None, problems
+    for kind, document in meta.documents.items():
+        for position, section in enumerate(document.sections):
+            if section not in meta.sections:
+                problems.append(
+                    Problem(
+                        index.locate(("documents", kind, "sections", position)),
+                        f"documents.{kind}.sections: {section!r} is not in sections",
+                    )
+                )
+    clauses: dict[str, Clause] = {}
+    for path in _clause_files(root, problems):
+        clause = _read_clause(root, path, problems)
+        if clause is None:
+            continue
+        if clause.id in clauses:
+            problems.append(
+                Problem(
+                    clause.at("id"),
+                    f"id: {clause.id!r} is also the id of {clauses[clause.id].file}",
+                )
+            )
+            continue
+        clauses[clause.id] = clause
+    ordered = sorted(
+        clauses.values(),
+        key=lambda c: (_section_rank(meta, c), c.meta.order, c.id),
+    )
+    library = Library(meta, root, index_file, index, {c.id: c for c in ordered})
+    return library, problems
+
+
+def _section_rank(meta: LibraryMeta, clause: Clause) -> int:
+    sections = list(meta.sections)
+    return sections.index(clause.meta.section) if clause.meta.section in sections else len(sections)
+
+
+def _clause_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
+    """Every clause file below root, sorted; links that leave the root are refused."""
+    real_root = root.resolve()
+    found: list[Path] = []
+    for folder, folders, files in os.walk(root, followlinks=False):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        here = Path(folder)
+        for name in folders:
+            if (here / name).is_symlink():
+                problems.append(
+                    Problem(Location(str(here / name)), "a linked folder is not read; copy it in")
+                )
+        for name in sorted(files):
+            path = here / name
+            if name.startswith(".") or not name.endswith(".md") or here == root:
+                continue
+            if not path.resolve().is_relative_to(real_root):
+                problems.append(
+                    Problem(Location(str(path)), "is a link that leaves the library; not read")
+                )
+                continue
+            found.append(path)
+    yield from sorted(found)
+
+
+_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+
+def _read_clause(root: Path, path: Path, problems: list[Problem]) -> Clause | None:
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+        if len(raw) > MAX_BYTES:
+            problems.append(Problem(Location(file, 1, 1), f"larger than {MAX_BYTES} bytes"))
+            return None
+        text = decode(file, raw, LibraryError).replace("\r\n", "\n")
+    except OSError as exc:
+        problems.append(Problem(Location(file), f"cannot read: {exc.strerror}"))
+        return None
+    except LibraryError as error:
+        problems.extend(error.problems)
+        return None
+    if not text.startswith("---\n"):
+        problems.append(Problem(Location(file, 1, 1), "a clause file starts with --- front matter"))
+        return None
+    closing = _FENCE.search(text, 4)
+    if closing is None:
+        problems.append(Problem(Location(file, 1, 1), "front matter is not closed by ---"))
+        return None
+    front_text = text[4 : closing.start()]
+    body_line = text.count("\n", 0, closing.end()) + 2
+    body = text[closing.end() + 1 :]
+    try:
+        front = load_text(file, front_text, LibraryError, first_line=2)
+    except LibraryError as error:
+        problems.extend(error.problems)
+        return None
+    if not isinstance(front.data, dict):
+        problems.append(Problem(Location(file, 2, 1), "front matter must be a YAML mapping"))
+        return None
+    meta, invalid = validate_located(ClauseMeta, front)
+    problems.extend(invalid)
+    if meta is None:
+        return None
+    if meta.id != path.stem:
+        problems.append(
+            Problem(
+                front.locate(("id",)), f"id: {meta.id!r} must equal the file name {path.stem!r}"
+            )
+        )
+        return None
+    relative = path.relative_to(root).as_posix()
+    digest = hashlib.sha256(raw).hexdigest()
+    return Clause(meta, relative, file, body, body_line, digest, front)

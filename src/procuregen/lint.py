@@ -1,0 +1,222 @@
+"""`clauses lint`: every defect of a clause library, each found once, each at its place."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from jinja2 import TemplateSyntaxError
+from jinja2.exceptions import TemplateAssertionError
+
+from procuregen.environment import ClauseSandbox, make_environment
+from procuregen.errors import Location, Problem
+from procuregen.library import Clause, Library, read_library
+from procuregen.markdown import MarkdownError, check_subset, references
+from procuregen.template_names import unknown_names
+
+Severity = Literal["error", "warning"]
+_BLOCK_TAG_LINE = re.compile(r"^[ \t]*\{%.*%\}[ \t]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message}"
+
+
+def lint_library(root: Path) -> list[Finding]:
+    """Every finding for the library at `root`, sorted by place."""
+    library, problems = read_library(root)
+    findings = [Finding("error", p.location, p.message) for p in problems]
+    if library is not None:
+        findings.extend(_Linter(library).findings())
+    return sorted(set(findings), key=lambda f: (f.location, f.message))
+
+
+class _Linter:
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self.environment: ClauseSandbox = make_environment("markdown")
+        self.clauses = library.clauses
+
+    def findings(self) -> Iterator[Finding]:
+        for clause in self.clauses.values():
+            yield from self.front_matter(clause)
+            yield from self.template(clause, clause.body, clause.body_location)
+            yield from self.markdown(clause)
+            for term, text in clause.meta.defines.items():
+                yield from self.template(
+                    clause, text, lambda _l, c=clause, t=term: c.at("defines", t)
+                )
+            if clause.meta.when:
+                yield from self.condition(clause)
+        yield from self.slots()
+        yield from self.terms()
+
+    def front_matter(self, clause: Clause) -> Iterator[Finding]:
+        meta = self.library.meta
+        section = clause.meta.section
+        if section not in meta.sections:
+            yield Finding(
+                "error",
+                clause.at("section"),
+                f"section: {section!r} is not a section of library {self.library.id!r}",
+            )
+        else:
+            folder = Path(clause.path).parent.name
+            if folder != section:
+                yield Finding(
+                    "error",
+                    clause.at("section"),
+                    f"section: {section!r}, but the file is in folder {folder!r}",
+                )
+            in_documents = [
+                kind
+                for kind in clause.meta.documents
+                if kind in meta.documents and section in meta.documents[kind].sections
+            ]
+            if not in_documents:
+                yield Finding(
+                    "error",
+                    clause.at("section"),
+                    f"no document of {', '.join(clause.meta.documents)} "
+                    f"has section {section!r}: the clause can never appear",
+                )
+        for field in ("requires", "conflicts"):
+            for index, other in enumerate(getattr(clause.meta, field)):
+                if other not in self.clauses:
+                    yield Finding("error", clause.at(field, index), f"{field}: no clause {other!r}")
+        flags = clause.meta
+        if flags.mandatory and (flags.optional or flags.when or flags.slot):
+            yield Finding(
+                "error",
+                clause.at("mandatory"),
+                "mandatory: a mandatory clause cannot "
+                "also be optional, conditional or a slot position",
+            )
+        if flags.default and not flags.slot:
+            yield Finding(
+                "error", clause.at("default"), "default: only a slot position can be the default"
+            )
+        if flags.optional and flags.slot:
+            yield Finding(
+                "error",
+                clause.at("optional"),
+                "optional: a slot position is picked with clauses.choose, not included",
+            )
+
+    def template(self, clause: Clause, source: str, where: object) -> Iterator[Finding]:
+        locate = where  # a function of the template's line
+        assert callable(locate)
+        try:
+            tree = self.environment.parse(source)
+            self.environment.compile(source)  # also finds unknown filters and tests
+        except (TemplateSyntaxError, TemplateAssertionError) as exc:
+            yield Finding("error", locate(exc.lineno or 1), f"template: {exc.message}")
+            return
+        for unknown in unknown_names(tree):
+            yield Finding(
+                "error",
+                locate(unknown.line),
+                f"template: {unknown.name} is not a field of the spec",
+            )
+        for reference in references(source):
+            if reference.target is not None and reference.target not in self.clauses:
+                yield Finding(
+                    "error", locate(reference.line), f"[[#{reference.target}]]: no such clause"
+                )
+
+    def condition(self, clause: Clause) -> Iterator[Finding]:
+        when = clause.meta.when or ""
+        try:
+            tree = self.environment.parse(f"{{{{ ({when}) }}}}")
+            self.environment.compile_expression(when)
+        except (TemplateSyntaxError, TemplateAssertionError) as exc:
+            yield Finding("error", clause.at("when"), f"when: not a valid condition: {exc.message}")
+            return
+        for unknown in unknown_names(tree):
+            yield Finding(
+                "error", clause.at("when"), f"when: {unknown.name} is not a field of the spec"
+            )
+
+    def markdown(self, clause: Clause) -> Iterator[Finding]:
+        # Lines that hold only a {% %} tag vanish when rendered: blank them, keeping line numbers.
+        text = _BLOCK_TAG_LINE.sub("", clause.body)
+        try:
+            check_subset(text)
+        except MarkdownError as exc:
+            yield Finding("error", clause.body_location(exc.line), exc.message)
+
+    def slots(self) -> Iterator[Finding]:
+        members: dict[str, list[Clause]] = defaultdict(list)
+        for clause in self.clauses.values():
+            if clause.meta.slot:
+                members[clause.meta.slot].append(clause)
+        for slot, positions in members.items():
+            defaults = [p.id for p in positions if p.meta.default]
+            if len(defaults) != 1:
+                first = positions[0]
+                found = ", ".join(defaults) if defaults else "none"
+                yield Finding(
+                    "error",
+                    first.at("slot"),
+                    f"slot {slot!r} needs exactly one "
+                    f"default position; it has {len(defaults)} ({found})",
+                )
+
+    def terms(self) -> Iterator[Finding]:
+        defined: dict[str, Clause] = {}
+        for clause in self.clauses.values():
+            for term in clause.meta.defines:
+                other = defined.get(term)
+                if other is not None and not (
+                    other.meta.slot and other.meta.slot == clause.meta.slot
+                ):
+                    yield Finding(
+                        "error",
+                        clause.at("defines", term),
+                        f"defines: {term!r} is already defined by {other.id}",
+                    )
+                defined.setdefault(term, clause)
+        used: set[str] = set()
+        for clause in self.clauses.values():
+            reported: set[str] = set()
+            for reference in references(clause.body):
+                if reference.term is None:
+                    continue
+                term = reference.term
+                used.add(term)
+                if term not in defined and term not in reported:
+                    reported.add(term)
+                    yield Finding(
+                        "error",
+                        clause.body_location(reference.line),
+                        f"[[{term}]]: no clause defines this term",
+                    )
+            for term, text in clause.meta.defines.items():
+                for reference in references(text):
+                    if reference.term is not None:
+                        used.add(reference.term)
+                        if reference.term not in defined:
+                            yield Finding(
+                                "error",
+                                clause.at("defines", term),
+                                f"[[{reference.term}]]: no clause defines this term",
+                            )
+        for term, clause in defined.items():
+            if term not in used:
+                yield Finding(
+                    "warning", clause.at("defines", term), f"defines: {term!r} is never used"
+                )
+
+
+def problems_of(findings: list[Finding]) -> list[Problem]:
+    return [Problem(f.location, f"{f.severity}: {f.message}") for f in findings]

@@ -1,0 +1,248 @@
+"""Clause Markdown to the Agreement's blocks: the subset a contract needs, nothing more.
+
+Paragraphs, numbered and bulleted lists of two levels, bold, italic and tables are
+allowed; `[[Term]]`, `[[Term|shown text]]` and `[[#clause-id]]` mark defined terms and
+cross-references. Headings, links, images, code, quotes, rules and raw HTML are errors.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+from procuregen.agreement import Block, ItemList, ListItem, Paragraph, Run, Table
+
+FORBIDDEN = {
+    "heading_open": "headings are not allowed in a clause body (the clause title is its heading)",
+    "code_block": "code blocks are not allowed in a clause body",
+    "fence": "code blocks are not allowed in a clause body",
+    "blockquote_open": "block quotes are not allowed in a clause body",
+    "hr": "horizontal rules are not allowed in a clause body",
+    "html_block": "raw HTML is not allowed in a clause body",
+    "html_inline": "raw HTML is not allowed in a clause body",
+    "link_open": "links are not allowed in a clause body",
+    "image": "images are not allowed in a clause body",
+    "code_inline": "inline code is not allowed in a clause body",
+    "s_open": "strikethrough is not allowed in a clause body",
+}
+ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii")
+BULLETS = ("\u2022", "\u2013")  # bullet, en dash
+
+
+class MarkdownError(ValueError):
+    """A construct outside the clause subset, at a 1-based line of the parsed text."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A `[[...]]` found in text: a term use, or a cross-reference when `target` is set."""
+
+    line: int
+    term: str | None
+    target: str | None
+    shown: str | None
+
+
+def _reference_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("[[", state.pos):
+        return False
+    end = state.src.find("]]", state.pos + 2)
+    if end < 0:
+        return False
+    inner = state.src[state.pos + 2 : end]
+    if not inner.strip() or "[" in inner or "\n" in inner:
+        return False
+    if not silent:
+        token = state.push("reference", "", 0)
+        token.content = inner
+    state.pos = end + 2
+    return True
+
+
+@functools.cache
+def parser() -> MarkdownIt:
+    """The clause Markdown parser: CommonMark with tables, raw HTML seen (to be refused)."""
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable("table")
+    md.enable("strikethrough")
+    md.inline.ruler.before("link", "reference", _reference_rule)
+    return md
+
+
+def parse_reference(content: str) -> tuple[str | None, str | None, str | None]:
+    """Split `[[...]]` content: `#id` is a reference, `Term|shown` a term shown otherwise."""
+    if content.startswith("#"):
+        return None, content[1:].strip(), None
+    term, _, shown = content.partition("|")
+    return term.strip(), None, (shown.strip() or None)
+
+
+def references(text: str) -> Iterator[Reference]:
+    """Every `[[...]]` in Markdown text, with its 1-based line; escaped brackets do not count."""
+    for token in parser().parse(text):
+        if token.type == "inline" and token.children:
+            line = token.map[0] + 1 if token.map else 1
+            for child in token.children:
+                if child.type == "reference":
+                    term, target, shown = parse_reference(child.content)
+                    yield Reference(line, term, target, shown)
+
+
+def check_subset(text: str) -> None:
+    """Raise MarkdownError for the first construct outside the clause subset."""
+    _Converter(lambda _: "", lambda term, shown: shown or term).blocks(text)
+
+
+class _Converter:
+    def __init__(
+        self,
+        number_of: Callable[[str], str],
+        show_term: Callable[[str, str | None], str],
+    ) -> None:
+        self.number_of = number_of
+        self.show_term = show_term
+        self.tokens: list[Token] = []
+        self.index = 0
+        self.line = 1
+
+    def blocks(self, text: str) -> tuple[Block, ...]:
+        self.tokens = parser().parse(text)
+        self.index = 0
+        result: list[Block] = []
+        while self.index < len(self.tokens):
+            result.append(self.block(level=0))
+        return tuple(result)
+
+    def take(self) -> Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        if token.map:
+            self.line = token.map[0] + 1
+        if token.type in FORBIDDEN:
+            raise MarkdownError(self.line, FORBIDDEN[token.type])
+        return token
+
+    def block(self, level: int) -> Block:
+        token = self.take()
+        if token.type == "paragraph_open":
+            runs = self.inline(self.take())
+            self.take()  # paragraph_close
+            return Paragraph(runs)
+        if token.type in ("ordered_list_open", "bullet_list_open"):
+            return self.item_list(token.type == "ordered_list_open", level + 1)
+        if token.type == "table_open":
+            return self.table()
+        raise MarkdownError(self.line, f"unexpected {token.type.replace('_', ' ')}")
+
+    def item_list(self, ordered: bool, level: int) -> ItemList:
+        if level > 2:
+            raise MarkdownError(self.line, "lists may be nested two levels deep, no more")
+        items: list[ListItem] = []
+        while (token := self.take()).type == "list_item_open":
+            runs: tuple[Run, ...] = ()
+            sublist: ItemList | None = None
+            while (inner := self.tokens[self.index]).type != "list_item_close":
+                if inner.type == "paragraph_open" and not runs and sublist is None:
+                    self.take()
+                    runs = self.inline(self.take())
+                    self.take()
+                elif inner.type in ("ordered_list_open", "bullet_list_open") and sublist is None:
+                    self.take()
+                    sublist = self.item_list(inner.type == "ordered_list_open", level + 1)
+                else:
+                    self.take()
+                    raise MarkdownError(
+                        self.line, "a list item holds one paragraph and at most one nested list"
+                    )
+            self.take()  # list_item_close
+            items.append(ListItem(_label(ordered, level, len(items)), runs, sublist))
+        del token  # the list's closing token
+        return ItemList(ordered, level, tuple(items))
+
+    def table(self) -> Table:
+        header: list[tuple[Run, ...]] = []
+        rows: list[tuple[tuple[Run, ...], ...]] = []
+        row: list[tuple[Run, ...]] = []
+        while (token := self.take()).type != "table_close":
+            if token.type == "inline":
+                row.append(self.inline(token))
+            elif token.type == "tr_close":
+                if header:
+                    rows.append(tuple(row))
+                else:
+                    header = row
+                row = []
+        return Table(tuple(header), tuple(rows))
+
+    def inline(self, token: Token) -> tuple[Run, ...]:
+        runs: list[Run] = []
+        bold = italic = False
+        for child in token.children or ():
+            kind = child.type
+            if kind in FORBIDDEN:
+                raise MarkdownError(self.line, FORBIDDEN[kind])
+            if kind == "strong_open" or kind == "strong_close":
+                bold = kind == "strong_open"
+            elif kind == "em_open" or kind == "em_close":
+                italic = kind == "em_open"
+            elif kind == "text":
+                runs.append(Run(child.content, bold, italic))
+            elif kind in ("softbreak", "hardbreak"):
+                runs.append(Run(" ", bold, italic))
+            elif kind == "reference":
+                term, target, shown = parse_reference(child.content)
+                if target is not None:
+                    runs.append(Run(self.number_of(target), bold, italic, target=target))
+                else:
+                    assert term is not None
+                    runs.append(Run(self.show_term(term, shown), bold, italic, term=term))
+            else:
+                raise MarkdownError(self.line, f"{kind.replace('_', ' ')} is not allowed here")
+        return _merged(runs)
+
+
+def _label(ordered: bool, level: int, index: int) -> str:
+    if not ordered:
+        return BULLETS[level - 1]
+    if level == 1:
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        return f"({letters[index % 26] * (index // 26 + 1)})"
+    return f"({ROMAN[index]})" if index < len(ROMAN) else f"({index + 1})"
+
+
+def _merged(runs: list[Run]) -> tuple[Run, ...]:
+    """Adjacent plain runs with the same emphasis joined: fewer, longer runs render faster."""
+    merged: list[Run] = []
+    for run in runs:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and last.term is None
+            and last.target is None
+            and run.term is None
+            and run.target is None
+            and (last.bold, last.italic) == (run.bold, run.italic)
+        ):
+            merged[-1] = Run(last.text + run.text, run.bold, run.italic)
+        else:
+            merged.append(run)
+    return tuple(merged)
+
+
+def to_blocks(
+    text: str,
+    number_of: Callable[[str], str],
+    show_term: Callable[[str, str | None], str] = lambda term, shown: shown or term,
+) -> tuple[Block, ...]:
+    """Markdown to blocks; `number_of` turns a clause id into its reference text."""
+    return _Converter(number_of, show_term).blocks(text)
