@@ -39,3 +39,30 @@ def build(
 def check_spec(spec_path: Path, *, library_dir: Path | None = None) -> Agreement:
     """Validate a spec and assemble its agreement; raise a ProcuregenError naming every problem."""
     return build(spec_path, library_dir=library_dir)[2]
+
+
+def draft(
+    spec_path: Path,
+    *,
+    out_dir: Path,
+    formats: tuple[str, ...] | None = None,
+    library_dir: Path | None = None,
+    force: bool = False,
+    write_manifest: bool = False,
+) -> list[Path]:
+    """Draft the agreement of one spec into `out_dir`; all outputs are written, or none."""
+    from procuregen.drafting import draft_agreement
+    from procuregen.manifest import manifest_json, with_outputs
+    from procuregen.output import write_all
+
+    spec_file, _, agreement, _ = build(spec_path, library_dir=library_dir)
+    spec = spec_file.spec
+    chosen = formats or spec.output.formats
+    drafted = draft_agreement(agreement, spec_file.sha256, chosen)
+    name = spec.output.name or spec_path.stem
+    files = {out_dir / f"{name}.{kind}": data for kind, data in drafted.outputs.items()}
+    if write_manifest:
+        full = with_outputs(drafted.manifest, {p.name: d for p, d in files.items()})
+        files[out_dir / f"{name}.manifest.json"] = manifest_json(full)
+    write_all(files, force=force)
+    return list(files)

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from procuregen import __version__
-from procuregen.commands import check, clauses, explain, init, schema
+from procuregen.commands import check, clauses, draft, explain, init, schema, verify
 from procuregen.errors import ProcuregenError
 
 
@@ -29,7 +29,9 @@ def cli() -> None:
     """Draft procurement agreements for open source software from a spec and a clause library."""
 
 
-for command in (check.command, explain.command, schema.command, init.command, clauses.group):
+for command in (draft.command, check.command, explain.command, verify.command):
+    cli.add_command(command)
+for command in (schema.command, init.command, clauses.group):
     cli.add_command(command)
 
 

@@ -78,44 +78,61 @@ def _locale(context: Context) -> str:
     return language if isinstance(language, str) else "en"
 
 
-@pass_context
-def money(context: Context, amount: Decimal | int, currency: str | None = None) -> str:
-    """`4800000` as `SEK 4,800,000.00`, in the spec's currency unless one is given."""
+def format_money(amount: Decimal | int, currency: str, language: str) -> str:
+    """`4800000` in SEK as `SEK 4,800,000.00`."""
     from babel.numbers import format_decimal
 
-    if currency is None:
-        currency = context["value"].currency
-    number = format_decimal(Decimal(amount), format="#,##0.00", locale=_locale(context))
-    return f"{currency} {number}"
+    return f"{currency} {format_decimal(Decimal(amount), format='#,##0.00', locale=language)}"
+
+
+def format_number(value: Decimal | int, language: str) -> str:
+    """`99.50` as `99.5`, `2400` as `2,400`."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(Decimal(value), locale=language))
+
+
+def format_date(value: dt.date, language: str) -> str:
+    """`2027-01-01` as `1 January 2027`."""
+    from babel.dates import format_date as babel_date
+
+    return str(babel_date(value, format="d MMMM y", locale=language))
+
+
+def format_country(code: str, language: str) -> str:
+    """`SE` as `Sweden`, from the locale data, not a table of our own."""
+    from babel import Locale
+
+    return str(Locale.parse(language).territories.get(code, code))
+
+
+@pass_context
+def money(context: Context, amount: Decimal | int, currency: str | None = None) -> str:
+    """Jinja filter: an amount in the spec's currency unless one is given."""
+    return format_money(amount, currency or context["value"].currency, _locale(context))
 
 
 @pass_context
 def number(context: Context, value: Decimal | int) -> str:
-    """`99.50` as `99.5`, `2400` as `2,400`."""
-    from babel.numbers import format_decimal
-
-    return str(format_decimal(Decimal(value), locale=_locale(context)))
+    """Jinja filter: a number with the locale's grouping."""
+    return format_number(value, _locale(context))
 
 
 @pass_context
 def long_date(context: Context, value: dt.date) -> str:
-    """`2027-01-01` as `1 January 2027`."""
-    from babel.dates import format_date
-
-    return str(format_date(value, format="d MMMM y", locale=_locale(context)))
+    """Jinja filter: a date written out."""
+    return format_date(value, _locale(context))
 
 
 @pass_context
 def country(context: Context, code: str) -> str:
-    """`SE` as `Sweden`, from the locale data, not a table of our own."""
-    from babel import Locale
-
-    return str(Locale.parse(_locale(context)).territories.get(code, code))
+    """Jinja filter: a country code as the country's name."""
+    return format_country(code, _locale(context))
 
 
 @pass_context
 def currency_name(context: Context, code: str) -> str:
-    """`EUR` as `euro`."""
+    """Jinja filter: `EUR` as `euro`."""
     from babel.numbers import get_currency_name
 
     return str(get_currency_name(code, locale=_locale(context)))

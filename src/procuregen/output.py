@@ -21,6 +21,9 @@ def _temporary(path: Path, content: bytes) -> Path:
     except OSError as exc:
         raise _refuse(path, f"cannot write to {folder}: {exc.strerror}") from None
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(handle, 0o666 & ~umask)  # as a plain open() would create it
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
             stream.flush()

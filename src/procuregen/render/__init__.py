@@ -1,0 +1,1 @@
+"""The render stage: the Agreement as DOCX (docxtpl) and as HTML, then PDF (WeasyPrint)."""

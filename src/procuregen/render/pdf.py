@@ -1,0 +1,127 @@
+"""HTML to an archival PDF (PDF/A-3b, tagged) with WeasyPrint, the spec and manifest attached.
+
+Every resource comes through one fetcher that reads regular files under the template
+root and `data:` URLs, nothing else: no network, no redirects, no other file. A resource
+that cannot be loaded, or any error WeasyPrint logs, fails the build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import mimetypes
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from procuregen.errors import Location, Problem, RenderError
+from procuregen.manifest import Template
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR or message.startswith(("Failed to load", "Ignored")):
+            self.messages.append(message)
+
+
+@contextmanager
+def _weasyprint_errors(where: Location) -> Iterator[None]:
+    logger = logging.getLogger("weasyprint")
+    collector = _Collector()
+    logger.addHandler(collector)
+    try:
+        yield
+    finally:
+        logger.removeHandler(collector)
+    if collector.messages:
+        raise RenderError([Problem(where, f"PDF: {m}") for m in collector.messages])
+
+
+def _fetcher(root: Path) -> Any:
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    real_root = root.resolve()
+
+    class TemplateFetcher(URLFetcher):  # type: ignore[misc]
+        """Regular files under the template root and data: URLs; anything else stops the build."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if path.is_relative_to(real_root) and path.is_file():
+                    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+            raise FatalURLFetchingError(f"refused to fetch {url}: only template files and data:")
+
+    return TemplateFetcher()
+
+
+def render_pdf(
+    html: str,
+    template: Template,
+    *,
+    title: str,
+    date: dt.date,
+    attachments: list[tuple[str, bytes, str]],
+) -> bytes:
+    """PDF/A-3b bytes of `html`; `attachments` are (file name, content, description)."""
+    from weasyprint import HTML, Attachment
+    from weasyprint.urls import FatalURLFetchingError
+
+    where = Location(str(template.root / "agreement.html"))
+    midnight = dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
+    files = [
+        Attachment(
+            string=content,
+            name=name,
+            description=description,
+            created=midnight,
+            modified=midnight,
+            relationship="Data",
+        )
+        for name, content, description in attachments
+    ]
+    # A content-derived identifier: the same inputs give the same bytes.
+    identifier = hashlib.sha256(html.encode("utf-8") + b"".join(c for _, c, _ in attachments))
+    try:
+        with _weasyprint_errors(where):
+            document = HTML(
+                string=html,
+                base_url=template.root.resolve().as_uri() + "/",
+                url_fetcher=_fetcher(template.root),
+            ).render(pdf_variant="pdf/a-3b", pdf_tags=True)
+            pdf = document.write_pdf(
+                pdf_variant="pdf/a-3b",
+                pdf_tags=True,
+                pdf_identifier=identifier.hexdigest()[:32].encode(),
+                attachments=files,
+            )
+    except FatalURLFetchingError as exc:
+        raise RenderError(Problem(where, f"PDF: {exc}")) from None
+    del title
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+def read_embedded_pdf(data: bytes) -> dict[str, bytes]:
+    """The files embedded in a PDF, by name."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return {name: contents[0] for name, contents in reader.attachments.items()}
