@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/procuregen check examples/*.yaml
+demo: $(STAMP) system-packages
+	mkdir -p $(OUT)
+	$(BIN)/procuregen draft examples/*.yaml -o $(OUT) --force --manifest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

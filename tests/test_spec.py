@@ -282,3 +282,15 @@ def test_text_rules_hold_for_specs_that_do_not_come_from_yaml() -> None:
 
     with pytest.raises(ValidationError, match=r"lone surrogate U\+D800 at offset 2 is not allowed"):
         Signatory.model_validate({"name": "Ab\ud800", "title": "Director"})
+
+
+def test_plain_null_means_not_given_but_quoted_null_is_text(tmp_path: Path) -> None:
+    text = edit("  date: 2026-12-01\n", "  date: 2026-12-01\n  description: null\n")
+    text = edit("email: anna.berg@exampleby.se}", "email: anna.berg@exampleby.se, phone: ~}", text)
+    text = edit("  name: CaseFlow\n", '  name: CaseFlow\n  description: "null"\n', text)
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    spec = load_spec(path)
+    assert spec.agreement.description is None
+    assert spec.buyer.contact.phone is None
+    assert spec.software.description == "null"

@@ -28,9 +28,9 @@ from procuregen.agreement import (
     Section,
     Trace,
 )
-from procuregen.environment import ClauseSandbox, MissingValueError, make_environment
+from procuregen.environment import MissingValueError
 from procuregen.errors import AssemblyError, Location, Problem, sorted_problems
-from procuregen.library import Clause, Library
+from procuregen.library import Clause, Library, body_template, definition_template
 from procuregen.markdown import MarkdownError, to_blocks
 from procuregen.spec import Spec
 from procuregen.yamlsource import Path as YamlPath
@@ -63,12 +63,12 @@ class _Assembly:
     spec: Spec
     library: Library
     locate: Locate
-    environment: ClauseSandbox = field(default_factory=lambda: make_environment("markdown"))
     problems: list[Problem] = field(default_factory=list)
     conditions: dict[str, bool | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.context = spec_context(self.spec)
+        self.environment = self.library.environment
 
     def fail(self, where: Location, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -327,7 +327,9 @@ class _Assembly:
         bodies: dict[str, tuple[Block, ...]] = {}
         for clause_id in numbers:
             clause = clauses[clause_id]
-            bodies[clause_id] = self.render_markdown(clause, clause.body, numbers, used)
+            bodies[clause_id] = self.render_markdown(
+                clause, body_template(clause_id), clause.body, numbers, used
+            )
         definitions = self.definitions(numbers, used)
         self.raise_problems()
         if definitions.entries:
@@ -364,6 +366,7 @@ class _Assembly:
     def render_markdown(
         self,
         clause: Clause,
+        name: str,
         source: str,
         numbers: dict[str, str],
         used: dict[str, Clause],
@@ -372,7 +375,7 @@ class _Assembly:
     ) -> tuple[Block, ...]:
         """Render one Jinja-over-Markdown text of `clause` into blocks, recording term uses."""
         try:
-            text = self.environment.from_string(source).render(self.context)
+            text = self.environment.get_template(name).render(self.context)
         except TemplateSyntaxError as exc:
             self.fail(where or clause.body_location(exc.lineno), f"template: {exc.message}")
             return ()
@@ -437,7 +440,12 @@ class _Assembly:
                 continue
             before = set(used)
             blocks = self.render_markdown(
-                owner, owner.meta.defines[term], numbers, used, where=owner.at("defines", term)
+                owner,
+                definition_template(owner.id, term),
+                owner.meta.defines[term],
+                numbers,
+                used,
+                where=owner.at("defines", term),
             )
             pending.extend(t for t in used if t not in before)
             if blocks and (len(blocks) != 1 or not isinstance(blocks[0], Paragraph)):

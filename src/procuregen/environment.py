@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -158,13 +158,39 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
-def make_environment(target: Target, template_root: Path | None = None) -> ClauseSandbox:
-    """The sandboxed, strict Jinja environment for clause bodies, HTML or DOCX XML."""
+class SourceLoader(BaseLoader):
+    """Named template sources held in memory: a library's clause bodies and definitions."""
+
+    def __init__(self, sources: Mapping[str, str]) -> None:
+        self.sources = sources
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, None, Callable[[], bool]]:
+        if template not in self.sources:
+            raise TemplateNotFound(template)
+        return self.sources[template], None, lambda: True
+
+
+def make_environment(
+    target: Target,
+    template_root: Path | None = None,
+    sources: Mapping[str, str] | None = None,
+) -> ClauseSandbox:
+    """The sandboxed, strict Jinja environment for clause bodies, HTML or DOCX XML.
+
+    With `sources`, templates are compiled once and cached by name for the life of
+    the environment; with `template_root`, they are read from that folder only.
+    """
+    loader: BaseLoader | None = None
+    if template_root is not None:
+        loader = RootLoader(template_root)
+    elif sources is not None:
+        loader = SourceLoader(sources)
     environment = ClauseSandbox(
         undefined=StrictUndefined,
         autoescape=target in ("html", "xml"),
         finalize=_finalize_markdown if target == "markdown" else _finalize_strict,
-        loader=RootLoader(template_root) if template_root else None,
+        loader=loader,
+        cache_size=-1,
         keep_trailing_newline=True,
         trim_blocks=target == "markdown",
         lstrip_blocks=target == "markdown",

@@ -6,12 +6,13 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
+from procuregen.environment import ClauseSandbox, make_environment
 from procuregen.errors import LibraryError, Location, Problem, sorted_problems
 from procuregen.resources import bundled_root
 from procuregen.spec.model import BUNDLED_LIBRARY, DocumentKind, Model
@@ -99,6 +100,8 @@ class Library:
     file: str  # library.yaml as shown in messages
     index: LocatedDocument
     clauses: Mapping[str, Clause]  # by id, in section order, then order, then id
+    # Compiles each clause body and definition once, on first use, for every assembly.
+    environment: ClauseSandbox = field(compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -181,8 +184,27 @@ def read_library(root: Path) -> tuple[Library | None, list[Problem]]:
         clauses.values(),
         key=lambda c: (_section_rank(meta, c), c.meta.order, c.id),
     )
-    library = Library(meta, root, index_file, index, {c.id: c for c in ordered})
+    sources = {body_template(c.id): c.body for c in ordered}
+    sources.update(
+        {
+            definition_template(c.id, term): text
+            for c in ordered
+            for term, text in c.meta.defines.items()
+        }
+    )
+    environment = make_environment("markdown", sources=sources)
+    library = Library(meta, root, index_file, index, {c.id: c for c in ordered}, environment)
     return library, problems
+
+
+def body_template(clause_id: str) -> str:
+    """The environment's name for a clause's body."""
+    return clause_id
+
+
+def definition_template(clause_id: str, term: str) -> str:
+    """The environment's name for a term's definition text."""
+    return f"{clause_id}#defines#{term}"
 
 
 def _section_rank(meta: LibraryMeta, clause: Clause) -> int:

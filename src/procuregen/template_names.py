@@ -101,3 +101,42 @@ def _dotted(node: nodes.Node) -> str:
     if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
         return f"{_dotted(node.node)}[{node.arg.value!r}]"
     return "(expression)"
+
+
+def field_paths(tree: nodes.Template) -> set[str]:
+    """Every spec field path a parsed template reads, e.g. `value.items.unit_price`."""
+    found: set[str] = set()
+    scope = {name: name for name in Spec.model_fields}
+    _collect(tree, scope, found)
+    return found
+
+
+def _collect(node: nodes.Node, scope: dict[str, str], found: set[str]) -> None:
+    if isinstance(node, nodes.For):
+        _collect(node.iter, scope, found)
+        inner = dict(scope)
+        source = _path(node.iter, scope)
+        for target in _targets(node.target):
+            if source is not None and isinstance(node.target, nodes.Name):
+                inner[target] = source
+            else:
+                inner.pop(target, None)
+        for child in (*node.body, *node.else_):
+            _collect(child, inner, found)
+        return
+    if isinstance(node, nodes.Getattr | nodes.Name):
+        path = _path(node, scope)
+        if path is not None:
+            found.add(path)
+            return
+    for child in node.iter_child_nodes():
+        _collect(child, scope, found)
+
+
+def _path(node: nodes.Node, scope: dict[str, str]) -> str | None:
+    if isinstance(node, nodes.Name):
+        return scope.get(node.name)
+    if isinstance(node, nodes.Getattr):
+        base = _path(node.node, scope)
+        return f"{base}.{node.attr}" if base is not None else None
+    return None

@@ -101,7 +101,7 @@ class _Composer:
             raise self.fail(event.start_mark, f"YAML tags are not allowed (found {tag})")
         self.values[path] = self.where(event.start_mark)
         if isinstance(event, yaml.ScalarEvent):
-            if event.style is None and event.value in NULLS:
+            if not event.style and event.value in NULLS:  # plain style: None or "" by parser
                 return None
             return event.value
         if isinstance(event, yaml.SequenceStartEvent):

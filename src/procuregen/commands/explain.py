@@ -32,8 +32,10 @@ def command(spec: Path, library_dir: Path | None, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(title=f"{spec}: {library.id} {library.meta.version}", title_justify="left")
-    for column in ("No.", "Clause", "In", "Why"):
-        table.add_column(column, overflow="fold")
+    table.add_column("No.", no_wrap=True)
+    table.add_column("Clause", no_wrap=True)
+    table.add_column("In", no_wrap=True)
+    table.add_column("Why", overflow="fold")
     for decision in trace.decisions:
         table.add_row(
             decision.number or "",

@@ -70,6 +70,23 @@ def _fetcher(root: Path) -> Any:
     return TemplateFetcher()
 
 
+def _compress_each_stream(document: Any, pdf: Any) -> None:
+    """Compress every stream on its own and write no object streams.
+
+    WeasyPrint's default packs thousands of small objects (a tagged PDF's structure
+    tree) into one compressed object stream; qpdf --check warns about some of those
+    ("input stream is complete but output may still be valid"), although zlib reads
+    them whole. Streams compressed one by one and a plain cross-reference table
+    read cleanly everywhere.
+    """
+    import pydyf
+
+    del document
+    for item in pdf.objects:
+        if isinstance(item, pydyf.Stream):
+            item.compress = True
+
+
 def render_pdf(
     html: str,
     template: Template,
@@ -109,6 +126,8 @@ def render_pdf(
                 pdf_tags=True,
                 pdf_identifier=identifier.hexdigest()[:32].encode(),
                 attachments=files,
+                uncompressed_pdf=True,
+                finisher=_compress_each_stream,
             )
     except FatalURLFetchingError as exc:
         raise RenderError(Problem(where, f"PDF: {exc}")) from None
