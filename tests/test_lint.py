@@ -35,6 +35,7 @@ DEFECTS = dict(
         clause("bad-condition", "general", "Text.\n", when="data.personal_dta"),
         clause("heading", "general", "Intro.\n\n## Heading\n"),
         clause("misfiled", "data", "Text.\n"),
+        clause("joined", "general", "{% if buyer.name %}\nShown {% endif %}\nnext line.\n"),
     ]
 )
 DEFECTS["lib/general/dup-id.md"] = clause("payment", "general", "Twin.\n")[1].replace(
@@ -62,6 +63,8 @@ def test_each_defect_gives_exactly_one_finding(tmp_path: Path) -> None:
         "lib/general/dup-id.md:2:5: error: id: 'dup-id' is also the id of lib/data/dup-id.md",
         "lib/general/heading.md:13: error: headings are not allowed in a clause body (the clause"
         " title is its heading)",
+        "lib/general/joined.md:12: warning: a block tag ends this line after text, so the next"
+        " line is joined to it; put the tag on a line of its own",
         "lib/general/misfiled.md:6:10: error: section: 'data', but the file is in folder 'general'",
         "lib/general/needs-ghost.md:11:3: error: requires: no clause 'ghost'",
         "lib/general/points-nowhere.md:11: error: [[#ghost]]: no such clause",

@@ -52,6 +52,7 @@ class _Linter:
             yield from self.front_matter(clause)
             yield from self.template(clause, clause.body, clause.body_location)
             yield from self.markdown(clause)
+            yield from self.joined_lines(clause)
             for term, text in clause.meta.defines.items():
                 yield from self.template(
                     clause, text, lambda _l, c=clause, t=term: c.at("defines", t)
@@ -146,6 +147,14 @@ class _Linter:
             yield Finding(
                 "error", clause.at("when"), f"when: {unknown.name} is not a field of the spec"
             )
+
+    def joined_lines(self, clause: Clause) -> Iterator[Finding]:
+        for number, line in enumerate(clause.body.splitlines(), start=1):
+            stripped = line.strip()
+            if stripped.endswith("%}") and not stripped.startswith("{%"):
+                yield Finding("warning", clause.body_location(number), "a block tag ends this "
+                              "line after text, so the next line is joined to it; put the tag "
+                              "on a line of its own")
 
     def markdown(self, clause: Clause) -> Iterator[Finding]:
         # Lines that hold only a {% %} tag vanish when rendered: blank them, keeping line numbers.
