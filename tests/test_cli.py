@@ -144,3 +144,69 @@ def test_help_and_check_do_not_import_the_renderers(args: list[str]) -> None:
     modules = imported_modules(*args)
     assert "procuregen.cli" in modules
     assert not {m for m in modules if m.split(".")[0] in {"docxtpl", "weasyprint", "docx"}}
+
+
+def test_clauses_list_and_show(cli: Callable[..., Run]) -> None:
+    listing = cli("clauses", "list", "--json")
+    assert listing.exit_code == 0
+    rows = json.loads(listing.stdout)
+    ids = [row["id"] for row in rows]
+    assert ids[:2] == ["parties", "definitions"]
+    escrow = next(row for row in rows if row["id"] == "source-code-escrow")
+    assert escrow["documents"] == ["call-off"]
+    table = cli("clauses", "list")
+    assert table.exit_code == 0 and "liability-cap-mutual" in table.stdout
+    shown = cli("clauses", "show", "liability-cap-mutual")
+    assert shown.exit_code == 0
+    assert shown.stdout.startswith("# liability/liability-cap-mutual.md  (sha256 ")
+    assert "slot: liability-cap" in shown.stdout
+    missing = cli("clauses", "show", "no-such-clause")
+    assert missing.exit_code == 1
+    assert missing.stderr.endswith(": no clause 'no-such-clause' in oss-framework\n")
+
+
+def test_publiccode_fills_gaps_and_must_stay_in_the_spec_folder(
+    tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    publiccode = (
+        "publiccodeYmlVersion: '0.4'\nname: CaseFlow\nurl: https://code.example.org/caseflow\n"
+        "legal:\n  license: AGPL-3.0-or-later\n"
+        "description:\n  en:\n    shortDescription: Case management for municipalities\n"
+    )
+    (tmp_path / "publiccode.yml").write_text(publiccode, encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        edit("  name: CaseFlow\n  license: EUPL-1.2\n", "  publiccode: publiccode.yml\n"),
+        encoding="utf-8",
+    )
+    from procuregen.spec import load_spec
+
+    software = load_spec(spec).software
+    assert (software.name, software.license, software.repository, software.description) == (
+        "CaseFlow",
+        "AGPL-3.0-or-later",
+        "https://code.example.org/caseflow",
+        "Case management for municipalities",
+    )
+    (tmp_path / "publiccode.yml").write_text(publiccode.replace("AGPL-3.0-or-later", "Nope-1"))
+    result = cli("check", spec)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{tmp_path / 'publiccode.yml'}:5:12: software.license: 'Nope-1'"
+    )
+    spec.write_text(
+        edit("  name: CaseFlow\n  license: EUPL-1.2\n", "  publiccode: ../publiccode.yml\n"),
+        encoding="utf-8",
+    )
+    result = cli("check", spec)
+    assert result.stderr == (
+        f"{spec}:28:15: software.publiccode: '../publiccode.yml' must stay inside the spec's folder\n"
+    )
+
+
+def test_draft_into_a_missing_folder_is_a_usage_error(
+    tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    result = cli("draft", EXAMPLES[0], "-o", tmp_path / "nope")
+    assert result.exit_code == 2
+    assert not (tmp_path / "nope").exists()

@@ -203,3 +203,22 @@ def test_the_word_template_is_what_its_build_script_makes() -> None:
     script = ROOT / "templates" / "default" / "build_docx_template.py"
     result = subprocess.run([__import__("sys").executable, str(script), "--check"])
     assert result.returncode == 0, "run templates/default/build_docx_template.py and commit"
+
+
+def test_pdf_has_a_bookmark_for_every_section_and_clause(
+    project: Path, cli: Callable[..., Run]
+) -> None:
+    from pypdf import PdfReader
+
+    assert draft(cli, project, "--format", "pdf").exit_code == 0
+    outline = PdfReader(project / "out" / "agency.pdf").outline
+    sections = [item.title for item in outline if not isinstance(item, list)]
+    clauses = [c.title for group in outline if isinstance(group, list) for c in group]
+    assert sections == ["1 General", "2 Commercial", "3 Disputes"]
+    assert clauses == [
+        "1.1 Definitions",
+        "1.2 Scope",
+        "2.1 Payment",
+        "2.2 Liability cap mutual",
+        "3.1 Disputes courts",
+    ]

@@ -91,3 +91,16 @@ def test_lint_command_exit_codes(tmp_path: Path, cli: Callable[..., Run]) -> Non
     failed = cli("clauses", "lint", "--library", tmp_path / "lib", "--json")
     assert failed.exit_code == 1
     assert '"message": "template: buyer.nmae is not a field of the spec"' in failed.stdout
+
+
+def test_nothing_outside_the_library_root_is_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_text(clause("outside", "general", "Secret.\n")[1], encoding="utf-8")
+    files = base_library()
+    write_tree(tmp_path, files)
+    (tmp_path / "lib" / "general" / "outside.md").symlink_to(outside)
+    (tmp_path / "lib" / "linked").symlink_to(tmp_path, target_is_directory=True)
+    assert findings(tmp_path, {}) == [
+        "lib/general/outside.md: error: is a link that leaves the library; not read",
+        "lib/linked: error: a linked folder is not read; copy it in",
+    ]

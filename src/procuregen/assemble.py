@@ -377,7 +377,8 @@ class _Assembly:
         try:
             # Plain Markdown renders to itself: compiling it as a template costs ~1 ms each.
             is_template = "{{" in source or "{%" in source or "{#" in source
-            text = self.environment.get_template(name).render(self.context) if is_template else source
+            template = self.environment.get_template(name) if is_template else None
+            text = template.render(self.context) if template else source
         except TemplateSyntaxError as exc:
             self.fail(where or clause.body_location(exc.lineno), f"template: {exc.message}")
             return ()

@@ -152,9 +152,13 @@ class _Linter:
         for number, line in enumerate(clause.body.splitlines(), start=1):
             stripped = line.strip()
             if stripped.endswith("%}") and not stripped.startswith("{%"):
-                yield Finding("warning", clause.body_location(number), "a block tag ends this "
-                              "line after text, so the next line is joined to it; put the tag "
-                              "on a line of its own")
+                yield Finding(
+                    "warning",
+                    clause.body_location(number),
+                    "a block tag ends this "
+                    "line after text, so the next line is joined to it; put the tag "
+                    "on a line of its own",
+                )
 
     def markdown(self, clause: Clause) -> Iterator[Finding]:
         # Lines that hold only a {% %} tag vanish when rendered: blank them, keeping line numbers.

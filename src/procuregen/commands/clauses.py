@@ -51,7 +51,8 @@ def list_command(library_dir: Path | None, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(title=f"{library.id} {library.meta.version}", title_justify="left")
-    for column in ("Clause", "Version", "Status", "Section", "Documents", "Slot", "When"):
+    table.add_column("Clause", no_wrap=True)
+    for column in ("Version", "Status", "Section", "Documents", "Slot", "When"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
