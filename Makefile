@@ -20,8 +20,8 @@ demo: $(STAMP) system-packages
 	$(BIN)/procuregen draft examples/*.yaml -o $(OUT) --force --manifest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks scripts
-	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts templates
+	$(BIN)/ruff format --check src tests benchmarks scripts templates
 	$(BIN)/mypy src
 
 test: $(STAMP) system-packages lint

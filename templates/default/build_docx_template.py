@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import sys
-import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -27,10 +26,11 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from procuregen.render.docx import normalized_zip
+
 HERE = Path(__file__).resolve().parent
 TARGET = HERE / "agreement.docx"
 FONT = "Times New Roman"  # LibreOffice substitutes the metric-compatible Liberation Serif
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 INK = RGBColor(0x1F, 0x2A, 0x44)
 
 
@@ -266,19 +266,6 @@ def build() -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return normalized_zip(buffer.getvalue())
-
-
-def normalized_zip(data: bytes) -> bytes:
-    """The same zip with fixed timestamps and attributes: same input, same bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            target.writestr(fixed, source.read(info.filename))
-    return out.getvalue()
 
 
 if __name__ == "__main__":

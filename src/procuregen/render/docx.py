@@ -45,7 +45,7 @@ def render_docx(
     _attach(document.docx, manifest, resolved_spec)
     buffer = io.BytesIO()
     document.save(buffer)
-    data = _normalized(buffer.getvalue())
+    data = normalized_zip(buffer.getvalue())
     _parse_parts(data, str(path))
     return data
 
@@ -212,7 +212,7 @@ def _attach(docx: Any, manifest: bytes, resolved_spec: bytes) -> None:
     docx.part.relate_to(item, RELATIONSHIP_TYPE.CUSTOM_XML)
 
 
-def _normalized(data: bytes) -> bytes:
+def normalized_zip(data: bytes) -> bytes:
     """The same zip with fixed timestamps and attributes: same inputs, same bytes."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
