@@ -44,6 +44,8 @@ def _font(style: object, size: float, *, bold: bool = False, color: RGBColor | N
     fonts = rpr.find(qn("w:rFonts"))
     for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attribute), FONT)
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attribute), None)  # a theme font would override the named one
 
 
 def _paragraph_style(document: Document, name: str, base: str = "Normal") -> object:
