@@ -222,3 +222,38 @@ def test_pdf_has_a_bookmark_for_every_section_and_clause(
         "2.2 Liability cap mutual",
         "3.1 Disputes courts",
     ]
+
+
+def test_markup_in_spec_values_is_printed_as_text_in_both_outputs(
+    project: Path, cli: Callable[..., Run]
+) -> None:
+    hostile = 'Acme <w:p/> & "Sons" </w:t> {{ 7*7 }}'
+    (project / "agency.yaml").write_text(
+        edit("  name: Supplier AB", f"  name: '{hostile}'"), encoding="utf-8"
+    )
+    result = draft(cli, project)
+    assert result.exit_code == 0, result.stderr
+    body = "\n".join(p.text for p in docx.Document(str(project / "out" / "agency.docx")).paragraphs)
+    assert f"“Supplier” means {hostile}, the supplier to the Buyer." in body
+    assert hostile in words(pdf_text(project / "out" / "agency.pdf"))
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_verify_refuses_a_document_procuregen_did_not_draft(
+    tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    stranger = tmp_path / "stranger.pdf"
+    stranger.write_bytes(b"%PDF-1.7\nnot really\n")
+    result = cli("verify", stranger)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{stranger}: ")
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    result = cli("verify", text)
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"{text}: not a DOCX or PDF drafted by procuregen\n",
+    )

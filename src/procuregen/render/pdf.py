@@ -142,5 +142,12 @@ def read_embedded_pdf(data: bytes) -> dict[str, bytes]:
 
     from pypdf import PdfReader
 
-    reader = PdfReader(io.BytesIO(data))
-    return {name: contents[0] for name, contents in reader.attachments.items()}
+    # pypdf logs what it repairs; the caller reports failures as located errors instead.
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        return {name: contents[0] for name, contents in reader.attachments.items()}
+    finally:
+        logger.setLevel(level)
