@@ -257,3 +257,18 @@ def test_verify_refuses_a_document_procuregen_did_not_draft(
         1,
         f"{text}: not a DOCX or PDF drafted by procuregen\n",
     )
+
+
+def test_a_resource_weasyprint_cannot_load_fails_the_build(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"tpl/agreement.css": "", "tpl/broken.png": b"not a picture"})
+    with pytest.raises(RenderError) as caught:
+        render_pdf(
+            '<html><body><img src="broken.png"></body></html>',
+            Template("t", tmp_path / "tpl"),
+            title="t",
+            date=__import__("datetime").date(2027, 1, 1),
+            attachments=[],
+        )
+    assert str(caught.value).startswith(
+        f"{tmp_path / 'tpl' / 'agreement.html'}: PDF: Failed to load image"
+    )
