@@ -190,7 +190,6 @@ def test_pdf_fetches_nothing_outside_the_template(tmp_path: Path, resource: str)
         render_pdf(
             f"<html><body><p>x</p>{resource}</body></html>",
             Template("t", tmp_path / "tpl"),
-            title="t",
             date=__import__("datetime").date(2027, 1, 1),
             attachments=[],
         )
@@ -265,7 +264,6 @@ def test_a_resource_weasyprint_cannot_load_fails_the_build(tmp_path: Path) -> No
         render_pdf(
             '<html><body><img src="broken.png"></body></html>',
             Template("t", tmp_path / "tpl"),
-            title="t",
             date=__import__("datetime").date(2027, 1, 1),
             attachments=[],
         )

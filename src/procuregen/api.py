@@ -6,6 +6,7 @@ from pathlib import Path
 
 from procuregen.agreement import Agreement, Trace
 from procuregen.assemble import assemble
+from procuregen.errors import AssemblyError, Problem
 from procuregen.library import Library, library_path, load_library
 from procuregen.spec import SpecFile, read_spec
 
@@ -15,8 +16,6 @@ def open_library(spec_file: SpecFile | None, library_dir: Path | None) -> Librar
     library_id = spec_file.spec.library if spec_file else None
     library = load_library(library_path(library_id, library_dir))
     if spec_file and library_id and library.id != library_id:
-        from procuregen.errors import AssemblyError, Problem
-
         raise AssemblyError(
             Problem(
                 spec_file.locate(("library",)),

@@ -57,7 +57,6 @@ def draft_agreement(
             outputs["pdf"] = render_pdf(
                 render_html(agreement, template),
                 template,
-                title=spec.agreement.title,
                 date=spec.agreement.date,
                 attachments=[
                     (SPEC_ATTACHMENT, spec_bytes, "The spec as resolved, defaults filled in"),

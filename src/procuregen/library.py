@@ -107,10 +107,6 @@ class Library:
     def id(self) -> str:
         return self.meta.id
 
-    def section_of(self, clause: Clause) -> int:
-        sections = list(self.meta.sections)
-        return sections.index(clause.meta.section) if clause.meta.section in sections else 10**6
-
 
 def library_path(library_id: str | None, library_dir: Path | None) -> Path:
     """The folder of the library a spec names: --library first, then the bundled ones."""

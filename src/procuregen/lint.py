@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -13,7 +13,7 @@ from jinja2 import TemplateSyntaxError
 from jinja2.exceptions import TemplateAssertionError
 
 from procuregen.environment import ClauseSandbox, make_environment
-from procuregen.errors import Location, Problem
+from procuregen.errors import Location
 from procuregen.library import Clause, Library, read_library
 from procuregen.markdown import MarkdownError, check_subset, references
 from procuregen.template_names import unknown_names
@@ -54,9 +54,7 @@ class _Linter:
             yield from self.markdown(clause)
             yield from self.joined_lines(clause)
             for term, text in clause.meta.defines.items():
-                yield from self.template(
-                    clause, text, lambda _l, c=clause, t=term: c.at("defines", t)
-                )
+                yield from self.template(clause, text, _always(clause.at("defines", term)))
             if clause.meta.when:
                 yield from self.condition(clause)
         yield from self.slots()
@@ -114,9 +112,10 @@ class _Linter:
                 "optional: a slot position is picked with clauses.choose, not included",
             )
 
-    def template(self, clause: Clause, source: str, where: object) -> Iterator[Finding]:
-        locate = where  # a function of the template's line
-        assert callable(locate)
+    def template(
+        self, clause: Clause, source: str, locate: Callable[[int], Location]
+    ) -> Iterator[Finding]:
+        """Syntax, unknown names and references of one template; `locate` maps its lines."""
         try:
             tree = self.environment.parse(source)
             self.environment.compile(source)  # also finds unknown filters and tests
@@ -231,5 +230,6 @@ class _Linter:
                 )
 
 
-def problems_of(findings: list[Finding]) -> list[Problem]:
-    return [Problem(f.location, f"{f.severity}: {f.message}") for f in findings]
+def _always(where: Location) -> Callable[[int], Location]:
+    """A locator for one-line texts (definitions): every line is the field's place."""
+    return lambda _line: where

@@ -148,7 +148,7 @@ class _Converter:
         if level > 2:
             raise MarkdownError(self.line, "lists may be nested two levels deep, no more")
         items: list[ListItem] = []
-        while (token := self.take()).type == "list_item_open":
+        while self.take().type == "list_item_open":
             runs: tuple[Run, ...] = ()
             sublist: ItemList | None = None
             while (inner := self.tokens[self.index]).type != "list_item_close":
@@ -166,7 +166,6 @@ class _Converter:
                     )
             self.take()  # list_item_close
             items.append(ListItem(_label(ordered, level, len(items)), runs, sublist))
-        del token  # the list's closing token
         return ItemList(ordered, level, tuple(items))
 
     def table(self) -> Table:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from procuregen.commands.options import json_option, library_option
 
+if TYPE_CHECKING:
+    from procuregen.library import Library
 
-def _library(library_dir: Path | None) -> object:
+
+def _library(library_dir: Path | None) -> Library:
     from procuregen.library import library_path, load_library
 
     return load_library(library_path(None, library_dir))
@@ -26,10 +30,7 @@ def group() -> None:
 @json_option
 def list_command(library_dir: Path | None, as_json: bool) -> None:
     """List every clause: id, version, status, section, documents, slot and condition."""
-    from procuregen.library import Library
-
     library = _library(library_dir)
-    assert isinstance(library, Library)
     rows = [
         {
             "id": c.id,
@@ -73,10 +74,8 @@ def list_command(library_dir: Path | None, as_json: bool) -> None:
 def show_command(clause_id: str, library_dir: Path | None) -> None:
     """Print one clause file as it is in the library."""
     from procuregen.errors import LibraryError, Location, Problem
-    from procuregen.library import Library
 
     library = _library(library_dir)
-    assert isinstance(library, Library)
     clause = library.clauses.get(clause_id)
     if clause is None:
         raise LibraryError(

@@ -91,7 +91,6 @@ def render_pdf(
     html: str,
     template: Template,
     *,
-    title: str,
     date: dt.date,
     attachments: list[tuple[str, bytes, str]],
 ) -> bytes:
@@ -131,7 +130,6 @@ def render_pdf(
             )
     except FatalURLFetchingError as exc:
         raise RenderError(Problem(where, f"PDF: {exc}")) from None
-    del title
     assert isinstance(pdf, bytes)
     return pdf
 
