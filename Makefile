@@ -30,7 +30,8 @@ test: $(STAMP) system-packages lint
 system-packages:
 	bash scripts/install-system-packages.sh
 
-bench: $(STAMP) system-packages
+bench: $(STAMP)
+	bash scripts/install-system-packages.sh --bench
 	$(BIN)/python benchmarks/run.py
 
 clean:

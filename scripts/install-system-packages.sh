@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the real-client tests and benchmarks use, when missing.
-# Idempotent: does nothing when every program is already there.
+# Installs the Debian packages the real-client tests use (and, with --bench, what the
+# benchmarks compare against), when missing. Idempotent: does nothing when all are there.
 set -euo pipefail
 
 declare -A PROGRAM_PACKAGE=(
   [pdftotext]=poppler-utils
   [qpdf]=qpdf
   [soffice]=libreoffice-writer-nogui
-  [pandoc]=pandoc
 )
+if [ "${1:-}" = "--bench" ]; then
+  PROGRAM_PACKAGE[pandoc]=pandoc
+fi
 missing=()
 for program in "${!PROGRAM_PACKAGE[@]}"; do
   command -v "$program" >/dev/null 2>&1 || missing+=("${PROGRAM_PACKAGE[$program]}")
