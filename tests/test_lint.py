@@ -104,3 +104,13 @@ def test_nothing_outside_the_library_root_is_read(tmp_path: Path) -> None:
         "lib/general/outside.md: error: is a link that leaves the library; not read",
         "lib/linked: error: a linked folder is not read; copy it in",
     ]
+
+
+def test_an_unknown_filter_is_found_at_its_line(tmp_path: Path) -> None:
+    files = {
+        **base_library(),
+        **dict([clause("f", "general", "Line.\n{{ buyer.name | nosuch }}\n")]),
+    }
+    assert findings(tmp_path, files) == [
+        "lib/general/f.md:12: error: template: No filter named 'nosuch'."
+    ]

@@ -18,7 +18,7 @@ from procuregen.resources import bundled_root
 from procuregen.spec.model import BUNDLED_LIBRARY, DocumentKind, Model
 from procuregen.spec.types import Line, Paragraph, Slug, SpdxExpression
 from procuregen.validation import validate_located
-from procuregen.yamlsource import MAX_BYTES, LocatedDocument, decode, load_text
+from procuregen.yamlsource import MAX_BYTES, LocatedDocument, decode, load_bytes, load_text
 
 LIBRARY_FILE = "library.yaml"
 SEMVER = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
@@ -143,8 +143,7 @@ def read_library(root: Path) -> tuple[Library | None, list[Problem]]:
     index_file = str(root / LIBRARY_FILE)
     problems: list[Problem] = []
     try:
-        raw = (root / LIBRARY_FILE).read_bytes()
-        index = load_text(index_file, decode(index_file, raw, LibraryError), LibraryError)
+        index = load_bytes(index_file, (root / LIBRARY_FILE).read_bytes(), LibraryError)
     except OSError as exc:
         return None, [Problem(Location(index_file), f"cannot read: {exc.strerror}")]
     except LibraryError as error:

@@ -12,7 +12,7 @@ from typing import Literal
 from jinja2 import TemplateSyntaxError
 from jinja2.exceptions import TemplateAssertionError
 
-from procuregen.environment import ClauseSandbox, make_environment
+from procuregen.environment import ClauseSandbox
 from procuregen.errors import Location
 from procuregen.library import Clause, Library, read_library
 from procuregen.markdown import MarkdownError, check_subset, references
@@ -44,7 +44,7 @@ def lint_library(root: Path) -> list[Finding]:
 class _Linter:
     def __init__(self, library: Library) -> None:
         self.library = library
-        self.environment: ClauseSandbox = make_environment("markdown")
+        self.environment: ClauseSandbox = library.environment
         self.clauses = library.clauses
 
     def findings(self) -> Iterator[Finding]:
@@ -118,7 +118,7 @@ class _Linter:
         """Syntax, unknown names and references of one template; `locate` maps its lines."""
         try:
             tree = self.environment.parse(source)
-            self.environment.compile(source)  # also finds unknown filters and tests
+            self.environment.compile(tree)  # code generation finds unknown filters and tests
         except (TemplateSyntaxError, TemplateAssertionError) as exc:
             yield Finding("error", locate(exc.lineno or 1), f"template: {exc.message}")
             return
