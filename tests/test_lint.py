@@ -56,7 +56,7 @@ def test_each_defect_gives_exactly_one_finding(tmp_path: Path) -> None:
         "lib/general/bad-field.md:13: error: template: buyer.nmae is not a field of the spec",
         "lib/general/bad-front.md:10:1: error: colour: unknown field (expected one of: id, title,"
         " version, status, section, order, documents, when, mandatory, optional, slot, default,"
-        " requires, conflicts, defines, source)",
+        " aliases, requires, conflicts, defines, source)",
         "lib/general/bad-jinja.md:12: error: template: Unexpected end of template. Jinja was"
         " looking for the following tags: 'elif' or 'else' or 'endif'. The innermost block that"
         " needs to be closed is 'if'.",
@@ -67,7 +67,7 @@ def test_each_defect_gives_exactly_one_finding(tmp_path: Path) -> None:
         " line is joined to it; put the tag on a line of its own",
         "lib/general/misfiled.md:6:10: error: section: 'data', but the file is in folder 'general'",
         "lib/general/needs-ghost.md:11:3: error: requires: no clause 'ghost'",
-        "lib/general/points-nowhere.md:11: error: [[#ghost]]: no such clause",
+        "lib/general/points-nowhere.md:11: error: [[#ghost]]: no such clause or schedule",
         "lib/general/undefined-term.md:11: error: [[Ghost Term]]: no clause defines this term",
         "lib/general/unused-definition.md:11:11: warning: defines: 'Orphan' is never used",
         "lib/ghost-section/nowhere.md:6:10: error: section: 'ghost-section' is not a section of"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from procuregen.errors import Problem
+
 if TYPE_CHECKING:
     from procuregen.spec import Spec
 
@@ -68,28 +70,42 @@ class NumberedClause:
     """A clause as it stands in the agreement: numbered, rendered, traceable to its source."""
 
     id: str
-    number: str
+    number: str  # unique in the agreement: "7.2"; "S3.2" for paragraph 2 of Schedule 3
     title: str
     version: str
     sha256: str
     path: str  # relative to the library root
     blocks: tuple[Block, ...]
+    status: str = "approved"
+    label: str = ""  # the number printed before the title; default: number
 
     @property
     def heading(self) -> str:
-        return f"{self.number} {self.title}"
+        return f"{self.label or self.number} {self.title}"
 
 
 @dataclass(frozen=True)
 class Section:
+    """A numbered section of the body, or a schedule (printed after the signatures)."""
+
     id: str
     number: str
     title: str
     clauses: tuple[NumberedClause, ...]
+    schedule: bool = False
+    # The sections of another document that this schedule prints after its own clauses:
+    # a framework's Call-Off Terms are the call-off document as the framework fixes it.
+    terms: tuple[Section, ...] = ()
 
     @property
     def heading(self) -> str:
+        if self.schedule:
+            return f"Schedule {self.number}: {self.title}"
         return f"{self.number} {self.title}"
+
+    @property
+    def all_clauses(self) -> tuple[NumberedClause, ...]:
+        return (*self.clauses, *(c for s in self.terms for c in s.clauses))
 
 
 @dataclass(frozen=True)
@@ -109,10 +125,12 @@ class Agreement:
     spec: Spec
     library: LibraryInfo
     sections: tuple[Section, ...]
+    schedules: tuple[Section, ...] = ()
 
     @property
     def clauses(self) -> tuple[NumberedClause, ...]:
-        return tuple(c for s in self.sections for c in s.clauses)
+        """Every clause printed, body and schedules, embedded terms included."""
+        return tuple(c for s in (*self.sections, *self.schedules) for c in s.all_clauses)
 
 
 @dataclass(frozen=True)
@@ -135,6 +153,9 @@ class Decision:
 class Trace:
     document: str
     decisions: tuple[Decision, ...] = field(default_factory=tuple)
+    # The decisions for the terms a schedule embeds (a framework's Call-Off Terms).
+    terms: tuple[Decision, ...] = field(default_factory=tuple)
+    warnings: tuple[Problem, ...] = field(default_factory=tuple)
 
     def decision(self, clause_id: str) -> Decision:
         return next(d for d in self.decisions if d.clause == clause_id)

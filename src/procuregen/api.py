@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from procuregen.agreement import Agreement, Trace
 from procuregen.assemble import assemble
-from procuregen.errors import AssemblyError, Problem
+from procuregen.errors import AssemblyError, Problem, sorted_problems
 from procuregen.library import Library, library_path, load_library
+from procuregen.render.context import printed_paths
 from procuregen.spec import SpecFile, read_spec
+from procuregen.usage import Usage, unused_values
 
 
 def open_library(spec_file: SpecFile | None, library_dir: Path | None) -> Library:
@@ -26,18 +29,30 @@ def open_library(spec_file: SpecFile | None, library_dir: Path | None) -> Librar
 
 
 def build(
-    spec_path: Path, *, library_dir: Path | None = None
+    spec_path: Path, *, library_dir: Path | None = None, strict: bool = False
 ) -> tuple[SpecFile, Library, Agreement, Trace]:
-    """Read a spec, open its library and assemble the agreement."""
+    """Read a spec, open its library and assemble the agreement.
+
+    The Trace carries the warnings: spec values the agreement does not use, clauses that
+    are not approved, former clause ids. With `strict`, a warning is an error.
+    """
     spec_file = read_spec(spec_path)
     library = open_library(spec_file, library_dir)
-    agreement, trace = assemble(spec_file.spec, library, locate=spec_file.locate)
-    return spec_file, library, agreement, trace
+    usage = Usage(spec_file.spec)
+    agreement, trace = assemble(spec_file.spec, library, locate=spec_file.locate, usage=usage)
+    unused = unused_values(spec_file.source, [usage], printed_paths(spec_file.spec))
+    warnings = sorted_problems([*trace.warnings, *unused])
+    if strict and warnings:
+        raise AssemblyError([w.as_error() for w in warnings])
+    return spec_file, library, agreement, replace(trace, warnings=tuple(warnings))
 
 
-def check_spec(spec_path: Path, *, library_dir: Path | None = None) -> Agreement:
+def check_spec(
+    spec_path: Path, *, library_dir: Path | None = None, strict: bool = False
+) -> tuple[Agreement, Trace]:
     """Validate a spec and assemble its agreement; raise a ProcuregenError naming every problem."""
-    return build(spec_path, library_dir=library_dir)[2]
+    _, _, agreement, trace = build(spec_path, library_dir=library_dir, strict=strict)
+    return agreement, trace
 
 
 def draft(
@@ -48,13 +63,17 @@ def draft(
     library_dir: Path | None = None,
     force: bool = False,
     write_manifest: bool = False,
-) -> list[Path]:
-    """Draft the agreement of one spec into `out_dir`; all outputs are written, or none."""
+    strict: bool = False,
+) -> tuple[list[Path], tuple[Problem, ...]]:
+    """Draft the agreement of one spec into `out_dir`; all outputs are written, or none.
+
+    Returns the files written and the warnings.
+    """
     from procuregen.drafting import draft_agreement
     from procuregen.manifest import manifest_json, with_outputs
     from procuregen.output import write_all
 
-    spec_file, _, agreement, _ = build(spec_path, library_dir=library_dir)
+    spec_file, _, agreement, trace = build(spec_path, library_dir=library_dir, strict=strict)
     spec = spec_file.spec
     chosen = formats or spec.output.formats
     drafted = draft_agreement(agreement, spec_file.sha256, chosen)
@@ -64,4 +83,4 @@ def draft(
         full = with_outputs(drafted.manifest, {p.name: d for p, d in files.items()})
         files[out_dir / f"{name}.manifest.json"] = manifest_json(full)
     write_all(files, force=force)
-    return list(files)
+    return list(files), trace.warnings

@@ -19,6 +19,8 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel
 
+from procuregen.usage import ModelView
+
 Target = Literal["markdown", "html", "xml"]
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _WHITESPACE = re.compile(r"\s+")
@@ -30,6 +32,22 @@ class MissingValueError(ValueError):
 
 class ClauseSandbox(ImmutableSandboxedEnvironment):
     """A sandbox in which a spec model exposes its fields and properties, nothing else."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, ModelView):
+            found, value = obj.view_attribute(attribute)
+            if found:
+                return value
+            model = obj.unwrap()
+            if hasattr(model, attribute):
+                return self.unsafe_undefined(model, attribute)
+            return self.undefined(obj=model, name=attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, ModelView) and isinstance(argument, str):
+            return self.getattr(obj, argument)
+        return super().getitem(obj, argument)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, BaseModel):
@@ -109,7 +127,9 @@ def format_country(code: str, language: str) -> str:
 @pass_context
 def money(context: Context, amount: Decimal | int, currency: str | None = None) -> str:
     """Jinja filter: an amount in the spec's currency unless one is given."""
-    return format_money(amount, currency or context["value"].currency, _locale(context))
+    if currency is None:
+        currency = context.environment.getattr(context["value"], "currency")
+    return format_money(amount, str(currency), _locale(context))
 
 
 @pass_context

@@ -28,12 +28,17 @@ class Problem:
 
     location: Location
     message: str
+    warning: bool = False  # a warning never stops a run, unless --strict makes it an error
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        return f"{self.location}: {'warning: ' if self.warning else ''}{self.message}"
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.location.file, self.location.line, self.location.column, self.message)
+
+    def as_error(self) -> Problem:
+        """The same problem as an error (for --strict)."""
+        return Problem(self.location, self.message)
 
 
 class ProcuregenError(Exception):

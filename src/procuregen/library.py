@@ -26,11 +26,24 @@ SEMVER = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
 
 class SectionMeta(Model):
     title: Line = Field(description="Heading of the section in the agreement.")
+    embeds: DocumentKind | None = Field(
+        None,
+        description="A schedule that prints another document's terms after its own clauses "
+        "(the framework's Call-Off Terms embed the call-off document).",
+    )
 
 
 class DocumentMeta(Model):
     title: Line = Field(description="Title of the document, e.g. Call-Off Contract.")
     sections: tuple[Slug, ...] = Field(min_length=1, description="Section ids, in order.")
+    schedules: tuple[Slug, ...] = Field(
+        (), description="Section ids printed after the signatures as numbered schedules."
+    )
+
+    @property
+    def parts(self) -> tuple[Slug, ...]:
+        """Every section of the document, body first, then schedules."""
+        return (*self.sections, *self.schedules)
 
 
 class LibraryMeta(Model):
@@ -60,6 +73,9 @@ class ClauseMeta(Model):
     optional: bool = Field(False, description="Only in when the spec's clauses.include names it.")
     slot: Slug | None = Field(None, description="Slot of alternative positions it belongs to.")
     default: bool = Field(False, description="The slot's default position.")
+    aliases: tuple[Slug, ...] = Field(
+        (), description="Former ids of this clause; a spec naming one is warned and redirected."
+    )
     requires: tuple[Slug, ...] = Field((), description="Clauses that must also be in.")
     conflicts: tuple[Slug, ...] = Field((), description="Clauses that must not also be in.")
     defines: Mapping[Line, Paragraph] = Field(
@@ -107,6 +123,13 @@ class Library:
     def id(self) -> str:
         return self.meta.id
 
+    def resolve_alias(self, clause_id: str) -> str | None:
+        """The current id of a clause that was once called `clause_id`, if any."""
+        for clause in self.clauses.values():
+            if clause_id in clause.meta.aliases:
+                return clause.id
+        return None
+
 
 def library_path(library_id: str | None, library_dir: Path | None) -> Path:
     """The folder of the library a spec names: --library first, then the bundled ones."""
@@ -152,15 +175,7 @@ def read_library(root: Path) -> tuple[Library | None, list[Problem]]:
     problems.extend(invalid)
     if meta is None:
         return None, problems
-    for kind, document in meta.documents.items():
-        for position, section in enumerate(document.sections):
-            if section not in meta.sections:
-                problems.append(
-                    Problem(
-                        index.locate(("documents", kind, "sections", position)),
-                        f"documents.{kind}.sections: {section!r} is not in sections",
-                    )
-                )
+    problems.extend(_index_problems(meta, index))
     clauses: dict[str, Clause] = {}
     for path in _clause_files(root, problems):
         clause = _read_clause(root, path, problems)
@@ -190,6 +205,32 @@ def read_library(root: Path) -> tuple[Library | None, list[Problem]]:
     environment = make_environment("markdown", sources=sources)
     library = Library(meta, root, index_file, index, {c.id: c for c in ordered}, environment)
     return library, problems
+
+
+def _index_problems(meta: LibraryMeta, index: LocatedDocument) -> Iterator[Problem]:
+    for kind, document in meta.documents.items():
+        for part in ("sections", "schedules"):
+            for position, section in enumerate(getattr(document, part)):
+                where = index.locate(("documents", kind, part, position))
+                if section not in meta.sections:
+                    yield Problem(where, f"documents.{kind}.{part}: {section!r} is not in sections")
+                elif meta.sections[section].embeds and part == "sections":
+                    yield Problem(
+                        where,
+                        f"documents.{kind}.sections: {section!r} embeds a document; "
+                        "list it under schedules",
+                    )
+            if len(set(getattr(document, part))) != len(getattr(document, part)):
+                yield Problem(
+                    index.locate(("documents", kind, part)),
+                    f"documents.{kind}.{part}: a section is listed twice",
+                )
+    for section_id, section in meta.sections.items():
+        if section.embeds is not None and section.embeds not in meta.documents:
+            yield Problem(
+                index.locate(("sections", section_id, "embeds")),
+                f"sections.{section_id}.embeds: no document {section.embeds!r} in this library",
+            )
 
 
 def body_template(clause_id: str) -> str:

@@ -59,6 +59,31 @@ class _Linter:
                 yield from self.condition(clause)
         yield from self.slots()
         yield from self.terms()
+        yield from self.names()
+
+    def names(self) -> Iterator[Finding]:
+        """A clause id, a section id and an alias each name one thing only."""
+        seen = {alias: c for c in self.clauses.values() for alias in c.meta.aliases}
+        for clause in self.clauses.values():
+            if clause.id in self.library.meta.sections:
+                yield Finding(
+                    "error",
+                    clause.at("id"),
+                    f"id: {clause.id!r} is also a section id; [[#{clause.id}]] would be ambiguous",
+                )
+            for index, alias in enumerate(clause.meta.aliases):
+                if alias in self.clauses:
+                    yield Finding(
+                        "error",
+                        clause.at("aliases", index),
+                        f"aliases: {alias!r} is the id of a clause in this library",
+                    )
+                elif seen[alias] is not clause:
+                    yield Finding(
+                        "error",
+                        clause.at("aliases", index),
+                        f"aliases: {alias!r} is also an alias of {seen[alias].id}",
+                    )
 
     def front_matter(self, clause: Clause) -> Iterator[Finding]:
         meta = self.library.meta
@@ -80,7 +105,7 @@ class _Linter:
             in_documents = [
                 kind
                 for kind in clause.meta.documents
-                if kind in meta.documents and section in meta.documents[kind].sections
+                if kind in meta.documents and section in meta.documents[kind].parts
             ]
             if not in_documents:
                 yield Finding(
@@ -129,10 +154,16 @@ class _Linter:
                 f"template: {unknown.name} is not a field of the spec",
             )
         for reference in references(source):
-            if reference.target is not None and reference.target not in self.clauses:
+            target = reference.target
+            if target is not None and target not in self.clauses and not self.is_schedule(target):
                 yield Finding(
-                    "error", locate(reference.line), f"[[#{reference.target}]]: no such clause"
+                    "error",
+                    locate(reference.line),
+                    f"[[#{target}]]: no such clause or schedule",
                 )
+
+    def is_schedule(self, section: str) -> bool:
+        return any(section in d.schedules for d in self.library.meta.documents.values())
 
     def condition(self, clause: Clause) -> Iterator[Finding]:
         when = clause.meta.when or ""

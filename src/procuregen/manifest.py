@@ -65,7 +65,13 @@ def build_manifest(
         },
         "template": {"id": template.id, "sha256": template.sha256},
         "clauses": [
-            {"id": c.id, "number": c.number, "version": c.version, "sha256": c.sha256}
+            {
+                "id": c.id,
+                "number": c.number,
+                "version": c.version,
+                "status": c.status,
+                "sha256": c.sha256,
+            }
             for c in agreement.clauses
         ],
     }

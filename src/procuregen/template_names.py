@@ -14,6 +14,8 @@ from procuregen.spec import Spec
 from procuregen.validation import unwrap_optional
 
 ANY = object()  # a value whose shape is not known statically: anything goes
+# Names a clause may use besides the spec's fields (see assemble.context).
+EXTRA_NAMES: dict[str, Any] = {"call_off_terms": bool}
 UNKNOWN = object()  # a name the spec does not have
 
 
@@ -26,6 +28,7 @@ class UnknownName:
 def unknown_names(tree: nodes.Template) -> Iterator[UnknownName]:
     """Every name or attribute chain in a parsed template that the Spec model does not have."""
     scope: dict[str, Any] = {name: field.annotation for name, field in Spec.model_fields.items()}
+    scope.update(EXTRA_NAMES)
     yield from _walk(tree, scope)
 
 

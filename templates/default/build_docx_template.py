@@ -19,8 +19,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -65,7 +64,11 @@ def define_styles(document: Document) -> None:
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.15
 
-    for name, size, before in (("Heading 1", 14, 18), ("Heading 2", 11.5, 10)):
+    for name, size, before in (
+        ("Heading 1", 14, 18),
+        ("Heading 2", 11.5, 10),
+        ("Heading 3", 11, 8),
+    ):
         style = styles[name]
         _font(style, size, bold=True, color=INK)
         style.paragraph_format.space_before = Pt(before)
@@ -89,6 +92,9 @@ def define_styles(document: Document) -> None:
     definition.paragraph_format.space_after = Pt(4)  # type: ignore[attr-defined]
     for level, indent in ((1, 0.0), (2, 1.0)):
         style = _paragraph_style(document, f"TOC {level}")
+        style.paragraph_format.tab_stops.add_tab_stop(  # type: ignore[attr-defined]
+            Cm(16.0), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+        )
         fmt = style.paragraph_format  # type: ignore[attr-defined]
         fmt.left_indent = Cm(indent)
         fmt.space_after = Pt(2)
@@ -171,55 +177,39 @@ def contents(document: Document) -> None:
     document.add_paragraph("{{ clause.heading }}", style="TOC 2")
     document.add_paragraph("{%p endfor %}")
     document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("Signatures", style="TOC 1")
+    document.add_paragraph("{%p for schedule in schedules %}")
+    document.add_paragraph("{{ schedule.heading }}", style="TOC 1")
+    document.add_paragraph("{%p for clause in schedule.clauses %}")
+    document.add_paragraph("{{ clause.heading }}", style="TOC 2")
+    document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p for part in schedule.terms %}")
+    document.add_paragraph("{{ part.heading }}", style="TOC 2")
+    document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p endfor %}")
     _fld_char(document.add_paragraph(), "end")
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
 def signatures(document: Document) -> None:
+    document.add_paragraph("Signatures", style="Heading 1")
     document.add_paragraph("{%p for party in parties %}")
     paragraph = document.add_paragraph(style="Signature Line")
     paragraph.add_run("For and on behalf of ")
     paragraph.add_run("{{ party.name }}").bold = True
     paragraph.add_run(" (the {{ party.role }})")
     for label in (
+        'Place: {{ party.signatory_place or "________________________________" }}',
+        "Date: ________________________________",
         "Signature: ________________________________",
         "Name: {{ party.signatory_name }}",
         "Title: {{ party.signatory_title }}",
-        "Date: ________________________________",
     ):
         line = document.add_paragraph(label, style="Clause Text")
         line.paragraph_format.keep_with_next = True
+        if label.startswith("Signature"):
+            line.paragraph_format.space_before = Pt(18)
     document.add_paragraph("{%p endfor %}")
-
-
-def price_schedule(document: Document) -> None:
-    document.add_paragraph("{%p if price_rows %}")
-    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    document.add_paragraph("Schedule: Price Schedule", style="Heading 1")
-    table = document.add_table(rows=4, cols=5)
-    table.style = document.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    headers = ("Description", "Quantity", "Unit", "Unit price", "Total")
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        cell.paragraphs[0].add_run(text).bold = True
-    table.rows[1].cells[0].paragraphs[0].add_run("{%tr for row in price_rows %}")
-    values = (
-        "{{ row.description }}",
-        "{{ row.quantity }}",
-        "{{ row.unit }}",
-        "{{ row.unit_price }}",
-        "{{ row.total }}",
-    )
-    for cell, text in zip(table.rows[2].cells, values, strict=True):
-        cell.paragraphs[0].add_run(text)
-    total = table.rows[3].cells
-    total[0].paragraphs[0].add_run("{%tr endfor %}")
-    # The closing tag row is removed by docxtpl; the total goes in a row of its own.
-    row = table.add_row().cells
-    row[0].paragraphs[0].add_run("Total").bold = True
-    row[4].paragraphs[0].add_run("{{ price_total }}").bold = True
-    document.add_paragraph("{{ price_note }}", style="Clause Text")
-    document.add_paragraph("{%p endif %}")
 
 
 def header_and_footer(document: Document) -> None:
@@ -256,7 +246,7 @@ def build() -> bytes:
     contents(document)
     document.add_paragraph("{{p body }}")
     signatures(document)
-    price_schedule(document)
+    document.add_paragraph("{{p schedules_body }}")
     update_fields_on_open(document)
     properties = document.core_properties
     properties.author = "procuregen"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from procuregen.commands.options import echo_warnings, strict_option
 from procuregen.errors import Problem, ProcuregenError, sorted_problems
 
 
@@ -17,17 +18,19 @@ from procuregen.errors import Problem, ProcuregenError, sorted_problems
     type=click.Path(path_type=Path, file_okay=False),
     help="Clause library folder; default: the one the spec names, bundled.",
 )
-def command(specs: tuple[Path, ...], library_dir: Path | None) -> None:
+@strict_option
+def command(specs: tuple[Path, ...], library_dir: Path | None, strict: bool) -> None:
     """Validate each SPEC and assemble its agreement; write nothing."""
     from procuregen.api import check_spec
 
     problems: list[Problem] = []
     for spec in specs:
         try:
-            check_spec(spec, library_dir=library_dir)
+            _, trace = check_spec(spec, library_dir=library_dir, strict=strict)
         except ProcuregenError as error:
             problems.extend(error.problems)
         else:
+            echo_warnings(trace.warnings)
             click.echo(f"{spec}: ok")
     if problems:
         raise ProcuregenError(sorted_problems(problems))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from procuregen.commands.options import library_option
+from procuregen.commands.options import echo_warnings, library_option, strict_option
 from procuregen.errors import Problem, ProcuregenError, sorted_problems
 
 
@@ -31,6 +31,7 @@ from procuregen.errors import Problem, ProcuregenError, sorted_problems
 @library_option
 @click.option("--force", is_flag=True, help="Replace existing outputs.")
 @click.option("--manifest", "write_manifest", is_flag=True, help="Also write NAME.manifest.json.")
+@strict_option
 def command(
     specs: tuple[Path, ...],
     out_dir: Path,
@@ -38,6 +39,7 @@ def command(
     library_dir: Path | None,
     force: bool,
     write_manifest: bool,
+    strict: bool,
 ) -> None:
     """Draft the agreement of each SPEC as DOCX and PDF; a failed spec writes nothing."""
     from procuregen.api import draft
@@ -47,17 +49,19 @@ def command(
     problems: list[Problem] = []
     for spec in specs:
         try:
-            written = draft(
+            written, warnings = draft(
                 spec,
                 out_dir=out_dir,
                 formats=formats or None,
                 library_dir=library_dir,
                 force=force,
                 write_manifest=write_manifest,
+                strict=strict,
             )
         except ProcuregenError as error:
             problems.extend(error.problems)
         else:
+            echo_warnings(warnings)
             for path in written:
                 click.echo(f"wrote {path}")
     if problems:

@@ -8,24 +8,34 @@ from pathlib import Path
 
 import click
 
-from procuregen.commands.options import json_option, library_option
+from procuregen.commands.options import echo_warnings, json_option, library_option, strict_option
 
 
 @click.command("explain")
 @click.argument("spec", type=click.Path(path_type=Path))
 @library_option
 @json_option
-def command(spec: Path, library_dir: Path | None, as_json: bool) -> None:
+@strict_option
+def command(spec: Path, library_dir: Path | None, as_json: bool, strict: bool) -> None:
     """Show each clause of the library: in or out of SPEC's agreement, and why."""
     from procuregen.api import build
+    from procuregen.spec.defaults import applied_defaults
 
-    _, library, _, trace = build(spec, library_dir=library_dir)
+    spec_file, library, _, trace = build(spec, library_dir=library_dir, strict=strict)
+    defaults = applied_defaults(spec_file)
+    echo_warnings(trace.warnings)
     if as_json:
         report = {
             "library": {"id": library.id, "version": library.meta.version},
             "document": trace.document,
             "clauses": [asdict(d) for d in trace.decisions],
+            "defaults": [{"field": name, "value": value} for name, value in defaults],
+            "warnings": [
+                {"location": str(w.location), "message": w.message} for w in trace.warnings
+            ],
         }
+        if trace.terms:
+            report["call_off_terms"] = [asdict(d) for d in trace.terms]
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
     from rich.console import Console
@@ -44,4 +54,14 @@ def command(spec: Path, library_dir: Path | None, as_json: bool) -> None:
             decision.reason,
             style=None if decision.included else "dim",
         )
-    Console(soft_wrap=False).print(table)
+    console = Console(soft_wrap=False)
+    console.print(table)
+    if defaults:
+        applied = Table(
+            title="Defaults applied (the spec does not set these)", title_justify="left"
+        )
+        applied.add_column("Field", no_wrap=True)
+        applied.add_column("Value", overflow="fold")
+        for name, value in defaults:
+            applied.add_row(name, json.dumps(value, ensure_ascii=False))
+        console.print(applied)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
+
+from procuregen.errors import Problem
 
 library_option = click.option(
     "--library",
@@ -13,3 +16,12 @@ library_option = click.option(
     help="Clause library folder (with library.yaml), searched before the bundled libraries.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+strict_option = click.option(
+    "--strict", is_flag=True, help="Treat warnings as errors: exit 1 and write nothing."
+)
+
+
+def echo_warnings(warnings: Iterable[Problem]) -> None:
+    """Warnings go to stderr as `file:line:col: warning: message`; the exit code is unchanged."""
+    for warning in warnings:
+        click.echo(str(warning), err=True)

@@ -7,12 +7,11 @@ DOCX and the PDF read the same.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from procuregen.agreement import Agreement
-from procuregen.environment import format_country, format_date, format_money, format_number
-from procuregen.spec.model import Address, Party
+from procuregen.environment import format_country, format_date
+from procuregen.spec.model import Address, Party, Spec
 
 ROLES = {"buyer": "the Buyer", "supplier": "the Supplier"}
 
@@ -26,15 +25,22 @@ class PartyView:
     contact: str
     signatory_name: str
     signatory_title: str
+    signatory_place: str  # "" when the spec leaves it to be written by hand
 
 
-@dataclass(frozen=True)
-class PriceRow:
-    description: str
-    quantity: str
-    unit: str
-    unit_price: str
-    total: str
+# What the templates print of each party, whatever the clauses print.
+PARTY_FIELDS = ("name", "identifier", "address", "contact", "signatory")
+
+
+def printed_paths(spec: Spec) -> list[tuple[str | int, ...]]:
+    """The spec paths the templates print (cover, parties, signature blocks)."""
+    paths: list[tuple[str | int, ...]] = [
+        ("agreement", field) for field in ("title", "reference", "framework_reference", "date")
+    ]
+    roles: list[tuple[str | int, ...]] = [("buyer",), ("supplier",)]
+    roles += [("suppliers", index) for index in range(len(spec.suppliers))]
+    paths += [(*role, field) for role in roles for field in PARTY_FIELDS]
+    return paths
 
 
 def _address(address: Address, language: str) -> str:
@@ -56,6 +62,7 @@ def _party(role: str, party: Party, language: str) -> PartyView:
         contact=contact,
         signatory_name=party.signatory.name,
         signatory_title=party.signatory.title,
+        signatory_place=party.signatory.place or "",
     )
 
 
@@ -63,22 +70,9 @@ def render_context(agreement: Agreement) -> dict[str, Any]:
     """Everything a template may print, as plain strings and the Agreement's sections."""
     spec = agreement.spec
     language = spec.language
-    currency = spec.value.currency
     buyer_role = "Framework Authority" if agreement.document == "framework" else "Buyer"
     parties = [_party(buyer_role, spec.buyer, language)]
-    if spec.supplier is not None:
-        parties.append(_party("Supplier", spec.supplier, language))
-    rows = [
-        PriceRow(
-            description=item.description,
-            quantity=format_number(item.quantity, language),
-            unit=item.unit,
-            unit_price=format_money(item.unit_price, currency, language),
-            total=format_money(item.total, currency, language),
-        )
-        for item in spec.value.items
-    ]
-    items_total = sum((item.total for item in spec.value.items), Decimal(0))
+    parties += [_party("Supplier", supplier, language) for supplier in spec.supplier_list]
     return {
         "agreement": agreement,
         "sections": agreement.sections,
@@ -90,8 +84,6 @@ def render_context(agreement: Agreement) -> dict[str, Any]:
         "iso_date": spec.agreement.date.isoformat(),
         "language": language,
         "parties": parties,
-        "price_rows": rows,
-        "price_total": format_money(items_total, currency, language) if rows else "",
-        "price_note": f"All amounts in {currency}, excluding VAT.",
+        "schedules": agreement.schedules,
         "library": agreement.library,
     }

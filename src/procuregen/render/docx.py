@@ -10,7 +10,16 @@ import zipfile
 from typing import Any
 
 from procuregen import __version__
-from procuregen.agreement import Agreement, Block, Definitions, ItemList, Paragraph, Run, Table
+from procuregen.agreement import (
+    Agreement,
+    Block,
+    Definitions,
+    ItemList,
+    Paragraph,
+    Run,
+    Section,
+    Table,
+)
 from procuregen.environment import make_environment
 from procuregen.errors import Location, Problem, RenderError
 from procuregen.manifest import Template
@@ -34,9 +43,13 @@ def render_docx(
         document = DocxTemplate(path)
         context = render_context(agreement)
         document.init_docx()
+        styles = document.docx.styles
         body = document.new_subdoc()
-        _body(body, agreement, document.docx.styles)
+        _write(body, agreement.sections, styles)
         context["body"] = body
+        schedules = document.new_subdoc()
+        _write(schedules, agreement.schedules, styles)
+        context["schedules_body"] = schedules
         document.render(context, jinja_env=make_environment("xml"), autoescape=True)
     except TemplateError as exc:
         message = getattr(exc, "message", None) or str(exc)
@@ -54,6 +67,7 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 STYLES = (
     "Heading 1",
     "Heading 2",
+    "Heading 3",
     "Clause Text",
     "List Level 1",
     "List Level 2",
@@ -80,14 +94,20 @@ class _BodyWriter:
         self.body = body
         self.style_ids = style_ids
 
-    def paragraph(self, style: str, runs: tuple[Run, ...], prefix: str = "") -> None:
-        self.body.append(self._paragraph(style, runs, prefix))
+    def paragraph(
+        self, style: str, runs: tuple[Run, ...], prefix: str = "", *, new_page: bool = False
+    ) -> None:
+        self.body.append(self._paragraph(style, runs, prefix, new_page=new_page))
 
-    def _paragraph(self, style: str, runs: tuple[Run, ...], prefix: str = "") -> Any:
+    def _paragraph(
+        self, style: str, runs: tuple[Run, ...], prefix: str = "", *, new_page: bool = False
+    ) -> Any:
         sub = self.etree.SubElement
         paragraph = self.etree.Element(_w("p"))
         properties = sub(paragraph, _w("pPr"))
         sub(properties, _w("pStyle")).set(_w("val"), self.style_ids[style])
+        if new_page:
+            sub(properties, _w("pageBreakBefore"))
         if prefix:
             run = sub(paragraph, _w("r"))
             sub(run, _w("t")).text = prefix
@@ -151,17 +171,24 @@ class _BodyWriter:
         return indent
 
 
-def _body(body: Any, agreement: Agreement, styles: Any) -> None:
-    element = body.subdocx.element.body
+def _write(subdoc: Any, sections: tuple[Section, ...], styles: Any) -> None:
+    """Sections (or schedules, each on a new page) as headings, clauses and blocks."""
+    element = subdoc.subdocx.element.body
     if element.sectPr is not None:
         element.remove(element.sectPr)
     writer = _BodyWriter(element, {name: styles[name].style_id for name in STYLES})
-    for section in agreement.sections:
-        writer.paragraph("Heading 1", (Run(section.heading),))
+    for section in sections:
+        writer.paragraph("Heading 1", (Run(section.heading),), new_page=section.schedule)
         for clause in section.clauses:
             writer.paragraph("Heading 2", (Run(clause.heading),))
             for block in clause.blocks:
                 writer.block(block)
+        for part in section.terms:
+            writer.paragraph("Heading 2", (Run(part.heading),))
+            for clause in part.clauses:
+                writer.paragraph("Heading 3", (Run(clause.heading),))
+                for block in clause.blocks:
+                    writer.block(block)
 
 
 def _properties(docx: Any, agreement: Agreement) -> None:

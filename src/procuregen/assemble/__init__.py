@@ -1,0 +1,209 @@
+"""The assembly stage: a Spec and a Library make an Agreement, and a Trace of every decision.
+
+Four steps, one module each: selection (which clauses, and why), numbering (sections,
+schedules, what a cross-reference prints), rendering (each body once, in the sandbox,
+after numbering) and definitions (exactly the terms used). A schedule that embeds another
+document (a framework's Call-Off Terms) is assembled the same way, from the same spec,
+with `call_off_terms` true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from procuregen.agreement import (
+    Agreement,
+    Block,
+    Decision,
+    LibraryInfo,
+    NumberedClause,
+    Section,
+    Trace,
+)
+from procuregen.errors import AssemblyError, Location, Problem, sorted_problems
+from procuregen.library import Library, body_template
+from procuregen.spec import Spec
+from procuregen.spec.model import DocumentKind
+from procuregen.usage import Usage
+from procuregen.yamlsource import Path as YamlPath
+
+from .context import call_off_terms_context, spec_context
+from .definitions import DEFINITIONS_CLAUSE, collect_definitions
+from .numbering import Numbering, number
+from .rendering import ClauseRenderer
+from .selection import Choice, Selection
+
+__all__ = ["assemble", "spec_context"]
+
+Locate = Callable[[YamlPath], Location]
+
+
+def assemble(
+    spec: Spec, library: Library, *, locate: Locate | None = None, usage: Usage | None = None
+) -> tuple[Agreement, Trace]:
+    """Select, number and render the clauses `spec` calls for; raise AssemblyError if it cannot.
+
+    `usage`, when given, records which spec values the agreement used.
+    """
+    locate = locate or (lambda path: Location("spec"))
+    meta = library.meta.documents.get(spec.document)
+    if meta is None:
+        raise AssemblyError(
+            Problem(
+                locate(("document",)),
+                f"document: library {library.id!r} has no {spec.document} document",
+            )
+        )
+    usage = usage or Usage(spec)
+    main = _Document(spec, library, spec.document, locate, usage, spec_context(spec, usage))
+    sections, schedules = main.build(lenient=False)
+    info = LibraryInfo(
+        library.meta.id, library.meta.title, library.meta.version, library.meta.license
+    )
+    agreement = Agreement(spec.document, meta.title, spec, info, sections, schedules)
+    trace = Trace(
+        spec.document,
+        main.decisions(),
+        tuple(d for embedded in main.embedded for d in embedded.decisions()),
+        tuple(main.warnings),
+    )
+    return agreement, trace
+
+
+@dataclass
+class _Document:
+    """One document of one spec, from selection to rendered sections."""
+
+    spec: Spec
+    library: Library
+    document: DocumentKind
+    locate: Locate
+    usage: Usage
+    context: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        self.choices: dict[str, Choice] = {}
+        self.numbering = Numbering((), {})
+        self.embedded: list[_Document] = []
+        self.warnings: list[Problem] = []
+
+    def embeds(self) -> list[DocumentKind]:
+        sections = self.library.meta.sections
+        schedules = self.library.meta.documents[self.document].schedules
+        return [kind for s in schedules if (kind := sections[s].embeds) is not None]
+
+    def build(self, *, lenient: bool) -> tuple[tuple[Section, ...], tuple[Section, ...]]:
+        selection = Selection(
+            self.spec,
+            self.library,
+            self.document,
+            self.context,
+            self.usage,
+            self.locate,
+            also=tuple(self.embeds()),
+            lenient=lenient,
+        )
+        self.choices = selection.run()
+        self.warnings.extend(selection.warnings)
+        if selection.problems:
+            raise AssemblyError(sorted_problems(selection.problems))
+        self.numbering, problems = number(self.library, self.document, self.choices)
+        if problems:
+            raise AssemblyError(sorted_problems(problems))
+        renderer = ClauseRenderer(self.library, self.context, self.numbering, self.usage)
+        included = [c for c in self.library.clauses if self.choices[c].included]
+        bodies = {
+            cid: renderer.render(
+                self.library.clauses[cid], body_template(cid), self.library.clauses[cid].body
+            )
+            for cid in included
+        }
+        definitions = collect_definitions(renderer, included)
+        if renderer.problems:
+            raise AssemblyError(sorted_problems(renderer.problems))
+        if definitions.entries:
+            bodies[DEFINITIONS_CLAUSE] = (*bodies[DEFINITIONS_CLAUSE], definitions)
+        sections: list[Section] = []
+        schedules: list[Section] = []
+        for part in self.numbering.parts:
+            terms: tuple[Section, ...] = ()
+            if part.embeds is not None:
+                terms = self.embed(part.embeds, part.number)
+            built = Section(
+                part.id,
+                part.number,
+                part.title,
+                tuple(self.numbered(cid, bodies[cid]) for cid in part.clauses),
+                part.schedule,
+                terms,
+            )
+            (schedules if part.schedule else sections).append(built)
+        return tuple(sections), tuple(schedules)
+
+    def numbered(
+        self, clause_id: str, blocks: tuple[Block, ...], prefix: str = ""
+    ) -> NumberedClause:
+        clause = self.library.clauses[clause_id]
+        number = self.numbering.numbers[clause_id]
+        return NumberedClause(
+            clause_id,
+            prefix + number.key,
+            clause.meta.title,
+            clause.meta.version,
+            clause.sha256,
+            clause.path,
+            blocks,
+            clause.meta.status,
+            number.label,
+        )
+
+    def embed(self, document: DocumentKind, schedule_number: str) -> tuple[Section, ...]:
+        """The body sections of `document` as this spec fixes them for every such document."""
+        context = call_off_terms_context(self.spec, self.usage, document)
+        inner = _Document(self.spec, self.library, document, self.locate, self.usage, context)
+        sections, _ = inner.build(lenient=True)
+        self.embedded.append(inner)
+        self.warnings.extend(inner.warnings)
+        prefix = f"S{schedule_number}/"
+        return tuple(
+            Section(
+                s.id,
+                s.number,
+                s.title,
+                tuple(
+                    NumberedClause(
+                        c.id,
+                        prefix + c.number,
+                        c.title,
+                        c.version,
+                        c.sha256,
+                        c.path,
+                        c.blocks,
+                        c.status,
+                        c.label,
+                    )
+                    for c in s.clauses
+                ),
+            )
+            for s in sections
+        )
+
+    def decisions(self) -> tuple[Decision, ...]:
+        numbers = self.numbering.numbers
+        return tuple(
+            Decision(
+                clause=c.id,
+                title=c.meta.title,
+                section=c.meta.section,
+                included=self.choices[c.id].included,
+                reason=self.choices[c.id].reason,
+                number=numbers[c.id].key if c.id in numbers else None,
+                condition=c.meta.when,
+                condition_value=self.choices[c.id].condition_value,
+                slot=c.meta.slot,
+                status=c.meta.status,
+            )
+            for c in self.library.clauses.values()
+        )

@@ -1,0 +1,65 @@
+"""Definitions: exactly the terms an agreement uses, each with its definition, sorted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from procuregen.agreement import Definition, Definitions, Paragraph, Run
+from procuregen.library import Clause, definition_template
+
+from .rendering import ClauseRenderer, source_line
+
+DEFINITIONS_CLAUSE = "definitions"
+
+
+def collect_definitions(renderer: ClauseRenderer, included: Iterable[str]) -> Definitions:
+    """The Definitions block; undefined and doubly defined terms are the renderer's problems."""
+    clauses = renderer.library.clauses
+    included = list(included)
+    defined: dict[str, Clause] = {}
+    for clause_id in included:
+        for term in clauses[clause_id].meta.defines:
+            if term in defined:
+                renderer.fail(
+                    clauses[clause_id].at("defines", term),
+                    f"defines: {term!r} is also defined by {defined[term].id}, which is in "
+                    "this agreement",
+                )
+            defined.setdefault(term, clauses[clause_id])
+    used = renderer.used
+    entries: dict[str, tuple[Run, ...]] = {}
+    pending = list(used)
+    while pending:
+        term = pending.pop()
+        if term in entries:
+            continue
+        owner = defined.get(term)
+        if owner is None:
+            user = used[term]
+            line = source_line(user.body, f"[[{term}")
+            renderer.fail(
+                user.body_location(line),
+                f"{user.id} uses [[{term}]], but no clause in this agreement defines it",
+            )
+            entries[term] = ()
+            continue
+        before = set(used)
+        blocks = renderer.render(
+            owner,
+            definition_template(owner.id, term),
+            owner.meta.defines[term],
+            where=owner.at("defines", term),
+        )
+        pending.extend(t for t in used if t not in before)
+        if blocks and (len(blocks) != 1 or not isinstance(blocks[0], Paragraph)):
+            renderer.fail(owner.at("defines", term), f"defines: {term!r} must be one paragraph")
+            continue
+        entries[term] = blocks[0].runs if blocks and isinstance(blocks[0], Paragraph) else ()
+    if entries and DEFINITIONS_CLAUSE not in included:
+        first = next(iter(used.values()))
+        renderer.fail(
+            first.at("id"),
+            f"terms are used but the agreement has no {DEFINITIONS_CLAUSE!r} clause to define them",
+        )
+    ordered = sorted(entries.items(), key=lambda item: (item[0].casefold(), item[0]))
+    return Definitions(tuple(Definition(term, runs) for term, runs in ordered))

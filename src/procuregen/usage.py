@@ -1,0 +1,198 @@
+"""Which spec values an agreement uses: recorded while clauses render, so none is dropped unseen.
+
+Clause templates see the spec through read-only views. A view hands out the spec's own
+values and notes the path of every leaf it hands out (`value.amount`, `services`); a nested
+model or a list of models comes back as another view, so only what a template actually
+reaches down to counts as used. A value the spec wrote that no clause, condition or template
+used is reported as a warning at its line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from procuregen.errors import Problem
+from procuregen.validation import field_path
+from procuregen.yamlsource import LocatedDocument
+from procuregen.yamlsource import Path as YamlPath
+
+# Fields that steer the tool rather than appear in an agreement's text.
+STEERING: tuple[YamlPath, ...] = (
+    ("procuregen",),
+    ("library",),
+    ("document",),
+    ("language",),
+    ("clauses",),
+    ("output",),
+    ("software", "publiccode"),
+    ("software", "allow_non_osi"),
+)
+
+
+@dataclass
+class Usage:
+    """The spec paths an assembly used; one per assembly, never shared between specs."""
+
+    spec: BaseModel
+    used: set[YamlPath] = field(default_factory=set)
+    texts: list[str] = field(default_factory=list)  # template sources, for top-level names
+    paths: dict[int, YamlPath] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for path, model in _models(self.spec, ()):
+            self.paths.setdefault(id(model), path)
+
+    def view(self, value: Any, path: YamlPath | None = None) -> Any:
+        """`value` as a template may see it: a view of a model or a list of models, or itself."""
+        if isinstance(value, BaseModel):
+            return ModelView(value, self)
+        if isinstance(value, tuple) and value and isinstance(value[0], BaseModel):
+            return ListView(value, self)
+        if path is not None:
+            self.used.add(path)
+        return value
+
+    def record(self, *paths: YamlPath) -> None:
+        self.used.update(paths)
+
+    def saw_template(self, source: str) -> None:
+        self.texts.append(source)
+
+    def is_used(self, path: YamlPath) -> bool:
+        if self._top_level_used(str(path[0])):
+            return True
+        return any(path[:end] in self.used for end in range(1, len(path) + 1))
+
+    def _top_level_used(self, name: str) -> bool:
+        value = getattr(self.spec, name, None)
+        if isinstance(value, BaseModel) or (
+            isinstance(value, tuple) and value and isinstance(value[0], BaseModel)
+        ):
+            return False  # reached through views, leaf by leaf
+        pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
+        return any(pattern.search(text) for text in self.texts)
+
+
+class ModelView:
+    """A spec model as templates see it: its fields and properties, each use recorded."""
+
+    __slots__ = ("_model", "_usage")
+
+    def __init__(self, model: BaseModel, usage: Usage) -> None:
+        self._model = model
+        self._usage = usage
+
+    def unwrap(self) -> BaseModel:
+        """The model itself: for messages, never for templates."""
+        return self._model
+
+    def view_attribute(self, name: str) -> tuple[bool, Any]:
+        """(True, value) for a field or property of the model; (False, None) for anything else."""
+        model = self._model
+        kind = type(model)
+        if name not in kind.model_fields and not isinstance(getattr(kind, name, None), property):
+            return False, None
+        value = getattr(model, name)
+        base = self._usage.paths.get(id(model))
+        return True, self._usage.view(value, None if base is None else (*base, name))
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ModelView):
+            return self._model == other._model
+        return self._model == other
+
+    def __hash__(self) -> int:
+        return hash(id(self._model))
+
+
+class ListView:
+    """A list of spec models: iterating or indexing it gives views."""
+
+    __slots__ = ("_items", "_usage")
+
+    def __init__(self, items: tuple[BaseModel, ...], usage: Usage) -> None:
+        self._items = items
+        self._usage = usage
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self._usage.view(item) for item in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def __getitem__(self, index: int) -> Any:
+        return self._usage.view(self._items[index])
+
+
+def unused_values(
+    source: LocatedDocument, usages: Iterable[Usage], printed: Iterable[YamlPath]
+) -> list[Problem]:
+    """A warning for every value the spec file wrote that the agreement does not use."""
+    usages = list(usages)
+    printed = tuple(printed)
+    warnings: list[Problem] = []
+    reported: set[YamlPath] = set()
+    for path, where in sorted(source.values.items(), key=lambda item: item[1]):
+        if not path or _under(path, STEERING) or _under(path, printed):
+            continue
+        if any(usage.is_used(path) for usage in usages):
+            continue
+        # One warning for a whole unused list item or mapping, at its first value.
+        shown = _unused_root(path, usages)
+        if shown in reported:
+            continue
+        reported.add(shown)
+        warnings.append(
+            Problem(
+                where,
+                f"{field_path(shown)}: not used by this agreement (no clause in it prints or "
+                "tests this value); remove it, or check the services and positions chosen",
+                warning=True,
+            )
+        )
+    return warnings
+
+
+def _unused_root(path: YamlPath, usages: list[Usage]) -> YamlPath:
+    root = path
+    for end in range(len(path) - 1, 0, -1):
+        prefix = path[:end]
+        if any(
+            any(used[: len(prefix)] == prefix for used in usage.used) or usage.is_used(prefix)
+            for usage in usages
+        ):
+            break
+        root = prefix
+    return root
+
+
+def _under(path: YamlPath, prefixes: Iterable[YamlPath]) -> bool:
+    return any(path[: len(prefix)] == prefix for prefix in prefixes)
+
+
+def _models(value: Any, path: YamlPath) -> Iterator[tuple[YamlPath, BaseModel]]:
+    if isinstance(value, BaseModel):
+        yield path, value
+        for name in type(value).model_fields:
+            yield from _models(getattr(value, name), (*path, name))
+    elif isinstance(value, tuple):
+        for index, item in enumerate(value):
+            yield from _models(item, (*path, index))
+    elif isinstance(value, Mapping):
+        return
+
+
+def view_context(usage: Usage, names: Mapping[str, Any]) -> dict[str, Any]:
+    """The top-level names of a clause context, models and lists of models as views."""
+    return {name: usage.view(value) for name, value in names.items()}
