@@ -25,6 +25,7 @@ from procuregen.spec.types import (
     Hours,
     Line,
     Paragraph,
+    Percent,
     Slug,
     SpdxExpression,
 )
@@ -92,6 +93,9 @@ class Contact(Model):
 class Signatory(Model):
     name: Line = Field(description="Person who signs for the party.")
     title: Line = Field(description="The signatory's position.")
+    place: Line | None = Field(
+        None, description="Place of signature printed on the signature page, for example Stockholm."
+    )
 
 
 class Party(Model):
@@ -133,25 +137,64 @@ class Term(Model):
         return self.months + sum(self.extensions)
 
 
+Pricing = Literal["fixed", "time_and_materials", "capped_time_and_materials", "subscription"]
+TIME_AND_MATERIALS: tuple[Pricing, ...] = ("time_and_materials", "capped_time_and_materials")
+Recurrence = Literal["once", "monthly", "quarterly", "yearly"]
+
+
 class PriceItem(Model):
     description: Line = Field(description="What is priced.")
     quantity: Decimal = Field(gt=0, description="Number of units.")
     unit: Line = Field(description="Unit of quantity, for example lot, hour or month.")
     unit_price: Decimal = Field(ge=0, description="Price per unit, excluding VAT.")
+    recurrence: Recurrence = Field(
+        "once",
+        description="How often the item is charged: once, monthly, quarterly or yearly; "
+        "quantity times unit_price is still the item's total.",
+    )
 
     @property
     def total(self) -> Decimal:
         return self.quantity * self.unit_price
 
 
+class Rate(Model):
+    role: Line = Field(description="Role or competence charged, for example Senior developer.")
+    unit: Literal["hour", "day"] = Field(description="What the rate is per: hour or day.")
+    rate: Amount = Field(description="Price per hour or day, excluding VAT.")
+
+
 class Value(Model):
     currency: CurrencyCode = Field(description="ISO 4217 currency code, for example EUR.")
-    pricing: Literal["fixed", "time_and_materials", "capped_time_and_materials", "subscription"] = (
-        Field(description="Pricing model.")
-    )
+    pricing: Pricing = Field(description="Pricing model.")
     amount: Amount = Field(description="Total price, or the cap, excluding VAT.")
     items: tuple[PriceItem, ...] = Field((), description="The price schedule.")
+    rates: tuple[Rate, ...] = Field(
+        (),
+        description="Rate card: roles and their hourly or daily rates; required for "
+        "time_and_materials and capped_time_and_materials pricing.",
+    )
+    extension_amounts: tuple[Amount, ...] = Field(
+        (),
+        description="Price (or cap) of each extension period, excluding VAT: one per "
+        "term.extensions entry, in the same order.",
+    )
     payment_days: Days = Field(30, description="Days from a correct invoice to payment.")
+
+    @property
+    def items_total(self) -> Decimal:
+        """Sum of every item's quantity times unit price."""
+        return sum((item.total for item in self.items), Decimal(0))
+
+    @property
+    def recurring_items(self) -> tuple[PriceItem, ...]:
+        """The items charged monthly, quarterly or yearly, in their order."""
+        return tuple(item for item in self.items if item.recurrence != "once")
+
+    @property
+    def once_items(self) -> tuple[PriceItem, ...]:
+        """The items charged once, in their order."""
+        return tuple(item for item in self.items if item.recurrence == "once")
 
 
 class Software(Model):
@@ -185,6 +228,14 @@ class OpenSource(Model):
     )
 
 
+class SubProcessor(Model):
+    name: Line = Field(description="Legal name of the sub-processor.")
+    country: CountryCode = Field(
+        description="ISO 3166-1 alpha-2 code of the country where it processes the data."
+    )
+    activity: Line = Field(description="What it does with the data, for example hosting.")
+
+
 class Data(Model):
     personal_data: bool = Field(
         False, description="The supplier processes personal data: pulls in the GDPR terms."
@@ -197,6 +248,20 @@ class Data(Model):
     )
     special_categories: bool = Field(
         False, description="Special categories of personal data (GDPR Article 9) are processed."
+    )
+    subjects: tuple[Line, ...] = Field(
+        (), description="Categories of data subjects, for example applicants or case officers."
+    )
+    purposes: tuple[Line, ...] = Field(
+        (), description="Nature and purposes of the processing done for the buyer."
+    )
+    retention_days: Days = Field(
+        30,
+        description="Days after the end of the agreement within which the supplier returns "
+        "and then deletes Buyer Data.",
+    )
+    sub_processors: tuple[SubProcessor, ...] = Field(
+        (), description="Sub-processors the buyer approves when the agreement is signed."
     )
 
 
@@ -221,6 +286,27 @@ class ResponseHours(Model):
     normal: Hours = Field(description="Response time for any other fault, in hours.")
 
 
+class ResolutionHours(Model):
+    critical: Hours = Field(8, description="Hours to restore service after a critical fault.")
+    high: Hours = Field(24, description="Hours to restore service after a high-priority fault.")
+    normal: Hours = Field(72, description="Hours to restore service after any other fault.")
+
+
+class ServiceFixDays(Model):
+    critical: Days = Field(5, description="Days to correct a critical Defect permanently.")
+    high: Days = Field(15, description="Days to correct a high-priority Defect permanently.")
+    normal: Days = Field(60, description="Days to correct any other Defect permanently.")
+
+
+class ServiceCredit(Model):
+    availability_below: Percent = Field(
+        description="The credit applies when monthly availability is below this percentage."
+    )
+    credit_percent: Percent = Field(
+        description="Credit as a percentage of the month's charges for the affected service."
+    )
+
+
 class ServiceLevels(Model):
     availability_percent: Decimal = Field(
         gt=0, le=100, description="Monthly availability of hosted services, in percent."
@@ -229,6 +315,43 @@ class ServiceLevels(Model):
         description="When support is staffed."
     )
     response_hours: ResponseHours = Field(description="Response times by priority.")
+    resolution_hours: ResolutionHours = Field(
+        default_factory=ResolutionHours,
+        description="Hours to restore service (a workaround will do), by priority.",
+    )
+    fix_days: ServiceFixDays = Field(
+        default_factory=ServiceFixDays,
+        description="Days to correct a Defect permanently, by priority.",
+    )
+    recovery_time_hours: Hours = Field(
+        8, description="Recovery time objective: hours to restore service after a disaster."
+    )
+    recovery_point_hours: Hours = Field(
+        24, description="Recovery point objective: at most this many hours of data may be lost."
+    )
+    service_credits: tuple[ServiceCredit, ...] = Field(
+        (),
+        description="Service credits by availability; default: 5 per cent below the target, "
+        "10 below target minus 1, 15 below target minus 2.",
+    )
+    service_credit_cap_percent: Percent = Field(
+        Decimal(15),
+        description="Cap on service credits, as a percentage of the month's charges for the "
+        "affected service.",
+    )
+
+    @property
+    def credits(self) -> tuple[ServiceCredit, ...]:
+        """The service credit rows in force: those given, else the defaults from the target."""
+        if self.service_credits:
+            return self.service_credits
+        target = self.availability_percent
+        rows = ((target, 5), (target - 1, 10), (target - 2, 15))
+        return tuple(
+            ServiceCredit(availability_below=below, credit_percent=Decimal(credit))
+            for below, credit in rows
+            if below > 0
+        )
 
 
 class Liability(Model):
@@ -263,6 +386,38 @@ class ClauseChoices(Model):
     )
 
 
+class ContractDocument(Model):
+    kind: Literal["specification", "tender", "other"] = Field(
+        description="What the document is: the buyer's specification, the supplier's tender, "
+        "or other; documents take precedence in that order."
+    )
+    title: Line = Field(description="Title of the document.")
+    reference: Line | None = Field(None, description="The document's reference or version.")
+    date: dt.date = Field(description="Date of the document (ISO 8601).")
+
+
+class Milestone(Model):
+    description: Line = Field(description="What is delivered or achieved by the date.")
+    date: dt.date = Field(description="Date of the milestone, within the initial term (ISO 8601).")
+    payment: Amount | None = Field(
+        None, description="Amount payable when the milestone is met, excluding VAT."
+    )
+
+
+class LiquidatedDamages(Model):
+    percent_per_week: Percent = Field(
+        description="Percentage of the Contract Value due per started week of delay of a milestone."
+    )
+    cap_percent: Percent = Field(
+        description="Cap on liquidated damages in aggregate, as a percentage of the Contract Value."
+    )
+
+
+class KeyStaff(Model):
+    name: Line = Field(description="Name of the person.")
+    role: Line = Field(description="The person's role in delivering the agreement.")
+
+
 class Output(Model):
     name: FileName | None = Field(
         None, description="Output file name without extension; default: the spec file's stem."
@@ -295,7 +450,19 @@ class Spec(Model):
     language: Literal["en"] = Field("en", description="Language of the agreement.")
     agreement: AgreementDetails = Field(description="Title, reference and date of the agreement.")
     buyer: Party = Field(description="The buying public body.")
-    supplier: Party | None = Field(None, description="The supplier; required for a call-off.")
+    supplier: Party | None = Field(
+        None, description="The supplier; required for a call-off. A framework may name one here."
+    )
+    suppliers: tuple[Party, ...] = Field(
+        (),
+        description="The suppliers of a framework agreement with several; never together "
+        "with supplier.",
+    )
+    contract_documents: tuple[ContractDocument, ...] = Field(
+        (),
+        description="Documents forming part of the agreement, listed in the Contract Documents "
+        "schedule.",
+    )
     term: Term = Field(description="Duration of the agreement.")
     value: Value = Field(description="Price, pricing model and payment terms.")
     software: Software = Field(description="The open source software bought or built.")
@@ -308,6 +475,15 @@ class Spec(Model):
     service_levels: ServiceLevels | None = Field(
         None, description="Service levels; required when support or hosting is bought."
     )
+    milestones: tuple[Milestone, ...] = Field(
+        (), description="Dated milestones within the initial term, with optional payments."
+    )
+    liquidated_damages: LiquidatedDamages | None = Field(
+        None, description="Liquidated damages for delay of a milestone; needs milestones."
+    )
+    key_staff: tuple[KeyStaff, ...] = Field(
+        (), description="Named people the supplier commits to the agreement, with their roles."
+    )
     accessibility: Literal["EN-301-549", "WCAG-2.1-AA", "WCAG-2.2-AA", "none"] = Field(
         "EN-301-549", description="Accessibility standard deliverables must meet."
     )
@@ -318,6 +494,11 @@ class Spec(Model):
         default_factory=ClauseChoices, description="The legal team's levers over clause selection."
     )
     output: Output = Field(default_factory=Output, description="What to write and how.")
+
+    @property
+    def supplier_list(self) -> tuple[Party, ...]:
+        """The supplier, or the suppliers, or () when none is named."""
+        return (self.supplier,) if self.supplier is not None else self.suppliers
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

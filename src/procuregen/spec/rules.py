@@ -3,6 +3,7 @@ reported together with the field errors, not after them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -10,11 +11,12 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from procuregen.errors import Problem
-from procuregen.spec.model import SERVICES_NEEDING_LEVELS
+from procuregen.spec.model import SERVICES_NEEDING_LEVELS, TIME_AND_MATERIALS, add_months
 from procuregen.yamlsource import LocatedDocument, Path
 
 FRAMEWORK_MAX_MONTHS = 48  # Directive 2014/24/EU Article 33(1): four years, extensions included
 _BOOL = TypeAdapter(bool)
+_DATE = TypeAdapter(dt.date)
 
 
 def _get(data: Any, path: Path) -> Any:
@@ -47,6 +49,19 @@ def _number(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def _date(value: Any) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return _DATE.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _present(data: Any, path: Path) -> bool:
     return _get(data, path) not in (None, "", [], {})
 
@@ -55,8 +70,9 @@ def cross_field_problems(doc: LocatedDocument) -> Iterator[Problem]:
     """Every cross-field rule of spec format v1 that the raw document breaks."""
     data = doc.data
 
-    def problem(path: Path, field: str, message: str) -> Problem:
-        return Problem(doc.locate(path), f"{field}: {message}")
+    def problem(path: Path, field: str, message: str, *, at_key: bool = False) -> Problem:
+        where = doc.keys.get(path) if at_key else None
+        return Problem(where or doc.locate(path), f"{field}: {message}")
 
     if _get(data, ("document",)) == "call-off":
         if not _present(data, ("supplier",)):
@@ -85,9 +101,11 @@ def cross_field_problems(doc: LocatedDocument) -> Iterator[Problem]:
                 f"required when {' or '.join(needing)} is bought",
             )
 
+    yield from _supplier_problems(doc, problem)
     yield from _term_problems(doc, problem)
     yield from _data_problems(doc, problem)
     yield from _value_problems(doc, problem)
+    yield from _milestone_problems(doc, problem)
 
     software = _get(data, ("software",))
     if isinstance(software, dict) and not _present(data, ("software", "publiccode")):
@@ -112,6 +130,27 @@ def cross_field_problems(doc: LocatedDocument) -> Iterator[Problem]:
                         f"clauses.exclude[{index}]",
                         f"{clause!r} is also in clauses.include",
                     )
+
+
+def _supplier_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
+    data = doc.data
+    if not _present(data, ("suppliers",)):
+        return
+    if _get(data, ("document",)) == "call-off":
+        yield problem(
+            ("suppliers",),
+            "suppliers",
+            "only a framework agreement has several suppliers; a call-off names its supplier "
+            "in supplier",
+            at_key=True,
+        )
+    elif _present(data, ("supplier",)):
+        yield problem(
+            ("suppliers",),
+            "suppliers",
+            "give either supplier or suppliers, not both",
+            at_key=True,
+        )
 
 
 def _term_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
@@ -153,23 +192,90 @@ def _data_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
 
 def _value_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
     data = doc.data
+    pricing = _get(data, ("value", "pricing"))
+    if pricing in TIME_AND_MATERIALS and not _present(data, ("value", "rates")):
+        yield problem(
+            ("value", "pricing"),
+            "value.pricing",
+            f"{pricing.replace('_', ' ')} pricing needs a rate card: add value.rates, "
+            "a list of {role, unit: hour|day, rate}",
+        )
+
+    amounts = _get(data, ("value", "extension_amounts"))
+    extensions = _get(data, ("term", "extensions"))
+    if isinstance(amounts, list) and amounts and isinstance(extensions, list | None):
+        periods = len(extensions or [])
+        if len(amounts) != periods:
+            yield problem(
+                ("value", "extension_amounts"),
+                "value.extension_amounts",
+                f"gives {_count(len(amounts), 'amount')} but term.extensions has "
+                f"{_count(periods, 'extension period')}; give one amount per extension period",
+            )
+
     amount = _number(_get(data, ("value", "amount")))
-    items = _get(data, ("value", "items"))
-    if amount is None or not isinstance(items, list):
+    total = _items_total(_get(data, ("value", "items")))
+    if amount is None or total is None:
         return
-    total = Decimal(0)
-    for item in items:
-        quantity = _number(_get(item, ("quantity",)))
-        price = _number(_get(item, ("unit_price",)))
-        if quantity is None or price is None:
-            return
-        total += quantity * price
-    if total > amount:
+    if pricing == "fixed" and total != amount:
+        yield problem(
+            ("value", "items"),
+            "value.items",
+            f"the price schedule totals {total}, but value.amount is {amount}; with fixed "
+            "pricing they must be equal",
+        )
+    elif pricing != "fixed" and total > amount:
         yield problem(
             ("value", "items"),
             "value.items",
             f"the price schedule totals {total}, more than value.amount {amount}",
         )
+
+
+def _items_total(items: Any) -> Decimal | None:
+    """Quantity times unit price over every item; None when there are none or one is unreadable."""
+    if not isinstance(items, list) or not items:
+        return None
+    total = Decimal(0)
+    for item in items:
+        quantity = _number(_get(item, ("quantity",)))
+        price = _number(_get(item, ("unit_price",)))
+        if quantity is None or price is None:
+            return None
+        total += quantity * price
+    return total
+
+
+def _milestone_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
+    data = doc.data
+    milestones = _get(data, ("milestones",))
+    if _present(data, ("liquidated_damages",)) and not _present(data, ("milestones",)):
+        yield problem(
+            ("liquidated_damages",),
+            "milestones",
+            "liquidated_damages are due for delay of a milestone; add milestones, a list of "
+            "{description, date}",
+            at_key=True,
+        )
+    if not isinstance(milestones, list):
+        return
+    start = _date(_get(data, ("term", "start")))
+    months = _number(_get(data, ("term", "months")))
+    if start is None or months is None or months != int(months) or not 1 <= months <= 240:
+        return
+    try:
+        end = add_months(start, int(months)) - dt.timedelta(days=1)
+    except (ValueError, OverflowError):
+        return
+    for index, milestone in enumerate(milestones):
+        day = _date(_get(milestone, ("date",)))
+        if day is not None and not start <= day <= end:
+            yield problem(
+                ("milestones", index, "date"),
+                f"milestones[{index}].date",
+                f"{day.isoformat()} is outside the initial term "
+                f"({start.isoformat()} to {end.isoformat()})",
+            )
 
 
 def _licence_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
