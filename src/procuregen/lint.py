@@ -62,14 +62,15 @@ class _Linter:
         yield from self.names()
 
     def names(self) -> Iterator[Finding]:
-        """A clause id, a section id and an alias each name one thing only."""
+        """A clause id, a schedule id and an alias each name one thing only."""
         seen = {alias: c for c in self.clauses.values() for alias in c.meta.aliases}
         for clause in self.clauses.values():
-            if clause.id in self.library.meta.sections:
+            if self.is_schedule(clause.id):
                 yield Finding(
                     "error",
                     clause.at("id"),
-                    f"id: {clause.id!r} is also a section id; [[#{clause.id}]] would be ambiguous",
+                    f"id: {clause.id!r} is also a schedule's id; [[#{clause.id}]] would be "
+                    "ambiguous",
                 )
             for index, alias in enumerate(clause.meta.aliases):
                 if alias in self.clauses:

@@ -100,13 +100,13 @@ def references(text: str) -> Iterator[Reference]:
 
 def check_subset(text: str) -> None:
     """Raise MarkdownError for the first construct outside the clause subset."""
-    _Converter(lambda _: "", lambda term, shown: shown or term).blocks(text)
+    _Converter(lambda _: ("", ""), lambda term, shown: shown or term).blocks(text)
 
 
 class _Converter:
     def __init__(
         self,
-        number_of: Callable[[str], str],
+        number_of: Callable[[str], tuple[str, str]],
         show_term: Callable[[str, str | None], str],
     ) -> None:
         self.number_of = number_of
@@ -201,7 +201,8 @@ class _Converter:
             elif kind == "reference":
                 term, target, shown = parse_reference(child.content)
                 if target is not None:
-                    runs.append(Run(self.number_of(target), bold, italic, target=target))
+                    text, anchor = self.number_of(target)
+                    runs.append(Run(text, bold, italic, target=anchor))
                 else:
                     assert term is not None
                     runs.append(Run(self.show_term(term, shown), bold, italic, term=term))
@@ -240,8 +241,9 @@ def _merged(runs: list[Run]) -> tuple[Run, ...]:
 
 def to_blocks(
     text: str,
-    number_of: Callable[[str], str],
+    number_of: Callable[[str], tuple[str, str]],
     show_term: Callable[[str, str | None], str] = lambda term, shown: shown or term,
 ) -> tuple[Block, ...]:
-    """Markdown to blocks; `number_of` turns a clause id into its reference text."""
+    """Markdown to blocks; `number_of` turns a clause id into its reference text and the
+    anchor of its target in the document."""
     return _Converter(number_of, show_term).blocks(text)

@@ -146,6 +146,8 @@ def unused_values(
     for path, where in sorted(source.values.items(), key=lambda item: item[1]):
         if not path or _under(path, STEERING) or _under(path, printed):
             continue
+        if not isinstance(_value_at(source.data, path), str):
+            continue  # a mapping or list: its values are checked one by one
         if any(usage.is_used(path) for usage in usages):
             continue
         # One warning for a whole unused list item or mapping, at its first value.
@@ -155,7 +157,7 @@ def unused_values(
         reported.add(shown)
         warnings.append(
             Problem(
-                where,
+                source.keys.get(shown, where) if shown != path else where,
                 f"{field_path(shown)}: not used by this agreement (no clause in it prints or "
                 "tests this value); remove it, or check the services and positions chosen",
                 warning=True,
@@ -175,6 +177,17 @@ def _unused_root(path: YamlPath, usages: list[Usage]) -> YamlPath:
             break
         root = prefix
     return root
+
+
+def _value_at(data: Any, path: YamlPath) -> Any:
+    for part in path:
+        if isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _under(path: YamlPath, prefixes: Iterable[YamlPath]) -> bool:

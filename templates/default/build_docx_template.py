@@ -80,7 +80,7 @@ def define_styles(document: Document) -> None:
 
     clause_text = _paragraph_style(document, "Clause Text")
     clause_text.paragraph_format.left_indent = Cm(1.0)  # type: ignore[attr-defined]
-    clause_text.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY  # type: ignore[attr-defined]
+    clause_text.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT  # type: ignore[attr-defined]
     for level, indent in ((1, 1.0), (2, 2.0)):
         style = _paragraph_style(document, f"List Level {level}", "Clause Text")
         fmt = style.paragraph_format  # type: ignore[attr-defined]
@@ -177,7 +177,6 @@ def contents(document: Document) -> None:
     document.add_paragraph("{{ clause.heading }}", style="TOC 2")
     document.add_paragraph("{%p endfor %}")
     document.add_paragraph("{%p endfor %}")
-    document.add_paragraph("Signatures", style="TOC 1")
     document.add_paragraph("{%p for schedule in schedules %}")
     document.add_paragraph("{{ schedule.heading }}", style="TOC 1")
     document.add_paragraph("{%p for clause in schedule.clauses %}")
@@ -192,7 +191,6 @@ def contents(document: Document) -> None:
 
 
 def signatures(document: Document) -> None:
-    document.add_paragraph("Signatures", style="Heading 1")
     document.add_paragraph("{%p for party in parties %}")
     paragraph = document.add_paragraph(style="Signature Line")
     paragraph.add_run("For and on behalf of ")

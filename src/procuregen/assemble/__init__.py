@@ -94,7 +94,9 @@ class _Document:
         schedules = self.library.meta.documents[self.document].schedules
         return [kind for s in schedules if (kind := sections[s].embeds) is not None]
 
-    def build(self, *, lenient: bool) -> tuple[tuple[Section, ...], tuple[Section, ...]]:
+    def build(
+        self, *, lenient: bool, outer: Numbering | None = None
+    ) -> tuple[tuple[Section, ...], tuple[Section, ...]]:
         selection = Selection(
             self.spec,
             self.library,
@@ -109,7 +111,12 @@ class _Document:
         self.warnings.extend(selection.warnings)
         if selection.problems:
             raise AssemblyError(sorted_problems(selection.problems))
-        self.numbering, problems = number(self.library, self.document, self.choices)
+        if outer is not None:  # embedded: the document's own schedules are not printed
+            own = set(self.library.meta.documents[self.document].schedules)
+            for clause_id, clause in self.library.clauses.items():
+                if clause.meta.section in own and self.choices[clause_id].included:
+                    self.choices[clause_id] = Choice(False, "schedule of the embedded document")
+        self.numbering, problems = number(self.library, self.document, self.choices, outer)
         if problems:
             raise AssemblyError(sorted_problems(problems))
         renderer = ClauseRenderer(self.library, self.context, self.numbering, self.usage)
@@ -163,7 +170,7 @@ class _Document:
         """The body sections of `document` as this spec fixes them for every such document."""
         context = call_off_terms_context(self.spec, self.usage, document)
         inner = _Document(self.spec, self.library, document, self.locate, self.usage, context)
-        sections, _ = inner.build(lenient=True)
+        sections, _ = inner.build(lenient=True, outer=self.numbering)
         self.embedded.append(inner)
         self.warnings.extend(inner.warnings)
         prefix = f"S{schedule_number}/"

@@ -18,6 +18,7 @@ class Number:
     key: str  # unique in the agreement: "7.2" in the body, "S3.2" in Schedule 3
     label: str  # as printed before the heading: "7.2", or "2" in a schedule
     reference: str  # as a cross-reference prints it: "clause 7.2", "paragraph 2 of Schedule 3"
+    anchor: str  # the target's id in the rendered document: "clause-acceptance"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Part:
     title: str
     clauses: tuple[str, ...]
     embeds: DocumentKind | None = None
+    anchor: str = ""
 
     @property
     def reference(self) -> str:
@@ -42,23 +44,35 @@ class Part:
 class Numbering:
     parts: tuple[Part, ...]
     numbers: Mapping[str, Number]  # by clause id
+    # The embedding document's numbering: embedded terms refer to its schedules.
+    outer: Numbering | None = None
 
-    def reference(self, target: str) -> str | None:
-        """What `[[#target]]` prints: a clause's number, or a schedule's; None if absent."""
+    def reference(self, target: str) -> tuple[str, str] | None:
+        """What `[[#target]]` prints, a clause's number or a schedule's, and the target's
+        anchor; None if the target is not in the document."""
         if target in self.numbers:
-            return self.numbers[target].reference
+            number = self.numbers[target]
+            return number.reference, number.anchor
         for part in self.parts:
             if part.schedule and part.id == target:
-                return part.reference
-        return None
+                return part.reference, part.anchor
+        return self.outer.reference(target) if self.outer is not None else None
 
 
 def number(
-    library: Library, document: DocumentKind, choices: Mapping[str, Choice]
+    library: Library,
+    document: DocumentKind,
+    choices: Mapping[str, Choice],
+    outer: Numbering | None = None,
 ) -> tuple[Numbering, list[Problem]]:
-    """Number every included clause; a clause whose section the document lacks is a problem."""
+    """Number every included clause; a clause whose section the document lacks is a problem.
+
+    Embedded in `outer`, a document has no schedules of its own: its references to
+    schedules are to the embedding document's.
+    """
     meta = library.meta.documents[document]
-    members: dict[str, list[str]] = {part: [] for part in meta.parts}
+    schedules = meta.schedules if outer is None else ()
+    members: dict[str, list[str]] = {part: [] for part in (*meta.sections, *schedules)}
     problems: list[Problem] = []
     for clause in library.clauses.values():
         if not choices[clause.id].included:
@@ -74,8 +88,9 @@ def number(
             )
     parts: list[Part] = []
     numbers: dict[str, Number] = {}
+    prefix = "" if outer is None else "terms-"  # anchors of embedded terms stay distinct
     sections = library.meta.sections
-    for kind, ids in (("section", meta.sections), ("schedule", meta.schedules)):
+    for kind, ids in (("section", meta.sections), ("schedule", schedules)):
         count = 0
         for section in ids:
             clause_ids = members[section]
@@ -87,11 +102,16 @@ def number(
             for index, clause_id in enumerate(clause_ids, start=1):
                 if schedule:
                     numbers[clause_id] = Number(
-                        f"S{count}.{index}", str(index), f"paragraph {index} of Schedule {count}"
+                        f"S{count}.{index}",
+                        str(index),
+                        f"paragraph {index} of Schedule {count}",
+                        f"{prefix}clause-{clause_id}",
                     )
                 else:
                     label = f"{count}.{index}"
-                    numbers[clause_id] = Number(label, label, f"clause {label}")
+                    numbers[clause_id] = Number(
+                        label, label, f"clause {label}", f"{prefix}clause-{clause_id}"
+                    )
             parts.append(
                 Part(
                     section,
@@ -100,6 +120,7 @@ def number(
                     sections[section].title,
                     tuple(clause_ids),
                     embeds,
+                    f"{prefix}section-{section}",
                 )
             )
-    return Numbering(tuple(parts), numbers), problems
+    return Numbering(tuple(parts), numbers, outer), problems

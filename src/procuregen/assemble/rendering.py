@@ -58,7 +58,7 @@ class ClauseRenderer:
             self.fail(where or clause.body_location(line), f"template: {plain(exc)}")
             return ()
 
-        def number_of(target: str) -> str:
+        def number_of(target: str) -> tuple[str, str]:
             reference = self.numbering.reference(target)
             if reference is not None:
                 return reference
@@ -69,7 +69,7 @@ class ClauseRenderer:
                 where or clause.body_location(line),
                 f"{clause.id} refers to [[#{target}]], but {state}",
             )
-            return "clause ?"
+            return "clause ?", ""
 
         def show_term(term: str, shown: str | None) -> str:
             self.used.setdefault(term, clause)

@@ -308,8 +308,12 @@ class ServiceCredit(Model):
 
 
 class ServiceLevels(Model):
-    availability_percent: Decimal = Field(
-        gt=0, le=100, description="Monthly availability of hosted services, in percent."
+    availability_percent: Decimal | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="Monthly availability of hosted services, in percent (required when "
+        "hosting is bought).",
     )
     support_hours: Literal["business", "extended", "24x7"] = Field(
         description="When support is staffed."
@@ -346,6 +350,8 @@ class ServiceLevels(Model):
         if self.service_credits:
             return self.service_credits
         target = self.availability_percent
+        if target is None:
+            return ()
         rows = ((target, 5), (target - 1, 10), (target - 2, 15))
         return tuple(
             ServiceCredit(availability_below=below, credit_percent=Decimal(credit))

@@ -100,6 +100,12 @@ def cross_field_problems(doc: LocatedDocument) -> Iterator[Problem]:
                 "service_levels",
                 f"required when {' or '.join(needing)} is bought",
             )
+        elif "hosting" in seen and not _present(data, ("service_levels", "availability_percent")):
+            yield problem(
+                ("service_levels",),
+                "service_levels.availability_percent",
+                "required when hosting is bought: the monthly availability the hosting must meet",
+            )
 
     yield from _supplier_problems(doc, problem)
     yield from _term_problems(doc, problem)
