@@ -18,7 +18,7 @@ from procuregen.lint import lint_library
 from procuregen.spec import Spec
 from procuregen.template_names import field_paths
 from procuregen.validation import unwrap_optional
-from tests.conftest import EXAMPLES, ROOT, Run
+from tests.conftest import EXAMPLES, ROOT, Run, agreement_text
 
 GOLDEN = ROOT / "tests" / "golden"
 UPDATE = os.environ.get("PROCUREGEN_UPDATE_GOLDEN") == "1"
@@ -51,9 +51,10 @@ def test_bundled_library_is_substantial_and_sourced() -> None:
         assert clause.body.strip(), clause.id
     ids = set(library.clauses)
     assert {
-        "liability-cap-buyer",
+        "liability-cap-buyer-only",
         "liability-cap-mutual",
-        "liability-cap-supplier",
+        "liability-cap-supplier-only",
+        "liability-cap-supplier-favourable",
         "disputes-courts",
         "disputes-arbitration",
         "source-code-escrow",
@@ -100,7 +101,9 @@ def test_the_examples_take_different_paths() -> None:
     assert {"special-categories", "liability-cap-mutual"} <= chosen["region-health-records"]
     assert "development" not in chosen["small-agency-support"]
     assert "data-processing" not in chosen["small-agency-support"]
-    assert "liability-cap-supplier" in chosen["small-agency-support"]
+    assert "liability-cap-supplier-only" in chosen["small-agency-support"]
+    assert {"delay", "key-staff"} <= chosen["county-permits-time-and-materials"]
+    assert "rate-card" in chosen["county-permits-time-and-materials"]
     assert {"lots", "mini-competition", "framework-term"} <= chosen["framework-agreement"]
 
 
@@ -110,11 +113,11 @@ PLACEHOLDER = re.compile(r"\[insert|\bTODO\b|\bTBD\b|lorem ipsum|\[\s*\]|XXX|\?\
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
 def test_each_example_reads_as_a_complete_agreement(example: Path) -> None:
     _, _, agreement, _ = build(example)
-    for section in agreement.sections:
+    for section in (*agreement.sections, *agreement.schedules):
         assert section.clauses, section.id
         for clause in section.clauses:
             assert clause.blocks, clause.id
-    text = json.dumps([c.blocks for c in agreement.clauses], default=lambda o: o.__dict__)
+    text = agreement_text(agreement)
     assert not PLACEHOLDER.search(text), PLACEHOLDER.search(text)
 
 
@@ -147,7 +150,7 @@ def test_every_spec_field_is_used_by_a_clause_or_the_templates() -> None:
     context = (ROOT / "src" / "procuregen" / "render" / "context.py").read_text(encoding="utf-8")
     for path in _leaf_fields(Spec):
         leaf = path.split(".")[-1]
-        if path.startswith(("buyer.", "supplier.")) and f".{leaf}" in context:
+        if path.startswith(("buyer.", "supplier.", "suppliers.")) and f".{leaf}" in context:
             used.add(path)  # the cover page and signature blocks print party details
     # A clause printing a whole object (`{{ data.categories }}`) uses the fields below it.
     covered = {

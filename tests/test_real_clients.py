@@ -11,8 +11,7 @@ import docx
 import pytest
 
 from procuregen.agreement import Agreement
-from procuregen.api import build
-from tests.conftest import EXAMPLES, Run
+from tests.conftest import EXAMPLES, Drafted, Run
 
 pytestmark = pytest.mark.realclient
 
@@ -22,21 +21,9 @@ def words(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def drafted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Agreement, Path, Path]]:
+def drafted(drafted_examples: dict[str, Drafted]) -> dict[str, tuple[Agreement, Path, Path]]:
     """Each example drafted once: its Agreement, DOCX and PDF."""
-    from click.testing import CliRunner
-
-    from procuregen.cli import cli
-
-    out = tmp_path_factory.mktemp("drafted")
-    result = CliRunner().invoke(cli, ["draft", *map(str, EXAMPLES), "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    drafted = {}
-    for example in EXAMPLES:
-        agreement = build(example)[2]
-        name = agreement.spec.output.name
-        drafted[example.stem] = (agreement, out / f"{name}.docx", out / f"{name}.pdf")
-    return drafted
+    return {name: (d.agreement, d.docx, d.pdf) for name, d in drafted_examples.items()}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +59,11 @@ def pdf_text(path: Path) -> str:
 
 
 def headings(agreement: Agreement) -> list[str]:
-    return [h for s in agreement.sections for h in (s.heading, *(c.heading for c in s.clauses))]
+    return [
+        h
+        for s in (*agreement.sections, *agreement.schedules)
+        for h in (s.heading, *(c.heading for c in s.clauses))
+    ]
 
 
 @pytest.mark.parametrize("example", [e.stem for e in EXAMPLES])
