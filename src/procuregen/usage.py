@@ -9,7 +9,6 @@ used is reported as a warning at its line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +39,6 @@ class Usage:
 
     spec: BaseModel
     used: set[YamlPath] = field(default_factory=set)
-    texts: list[str] = field(default_factory=list)  # template sources, for top-level names
     paths: dict[int, YamlPath] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -57,25 +55,78 @@ class Usage:
             self.used.add(path)
         return value
 
-    def record(self, *paths: YamlPath) -> None:
-        self.used.update(paths)
+    def top_level(self, name: str, value: Any) -> Any:
+        """A top-level value of the context: a view, or a text or list that notes its use.
 
-    def saw_template(self, source: str) -> None:
-        self.texts.append(source)
+        Naming a value in a context is not using it; comparing, testing or printing it is.
+        """
+        if isinstance(value, str):
+            return TrackedText(value, self, (name,))
+        if isinstance(value, tuple) and not (value and isinstance(value[0], BaseModel)):
+            return TrackedList(value, self, (name,))
+        return self.view(value)
 
     def is_used(self, path: YamlPath) -> bool:
-        if self._top_level_used(str(path[0])):
-            return True
         return any(path[:end] in self.used for end in range(1, len(path) + 1))
 
-    def _top_level_used(self, name: str) -> bool:
-        value = getattr(self.spec, name, None)
-        if isinstance(value, BaseModel) or (
-            isinstance(value, tuple) and value and isinstance(value[0], BaseModel)
-        ):
-            return False  # reached through views, leaf by leaf
-        pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
-        return any(pattern.search(text) for text in self.texts)
+
+class TrackedText(str):
+    """A top-level text (`accessibility`): every comparison or print of it is noted."""
+
+    def __new__(cls, value: str, usage: Usage, path: YamlPath) -> TrackedText:
+        text = super().__new__(cls, value)
+        text._usage, text._path = usage, path  # type: ignore[attr-defined]
+        return text
+
+    def _use(self) -> None:
+        self._usage.used.add(self._path)  # type: ignore[attr-defined]
+
+    def __eq__(self, other: object) -> bool:
+        self._use()
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        self._use()
+        return str.__ne__(self, other)
+
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+    def __str__(self) -> str:
+        self._use()
+        return str.__str__(self)
+
+    def __format__(self, spec: str) -> str:
+        self._use()
+        return str.__format__(self, spec)
+
+
+class TrackedList(tuple[Any, ...]):
+    """A top-level list of texts (`services`): testing, counting or listing it is noted."""
+
+    def __new__(cls, value: tuple[Any, ...], usage: Usage, path: YamlPath) -> TrackedList:
+        items = super().__new__(cls, value)
+        items._usage, items._path = usage, path  # type: ignore[attr-defined]
+        return items
+
+    def _use(self) -> None:
+        self._usage.used.add(self._path)  # type: ignore[attr-defined]
+
+    def __contains__(self, item: object) -> bool:
+        self._use()
+        return tuple.__contains__(self, item)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._use()
+        return tuple.__iter__(self)
+
+    def __len__(self) -> int:
+        self._use()
+        return tuple.__len__(self)
+
+    def __getitem__(self, index: Any) -> Any:
+        self._use()
+        return tuple.__getitem__(self, index)
 
 
 class ModelView:
@@ -207,5 +258,5 @@ def _models(value: Any, path: YamlPath) -> Iterator[tuple[YamlPath, BaseModel]]:
 
 
 def view_context(usage: Usage, names: Mapping[str, Any]) -> dict[str, Any]:
-    """The top-level names of a clause context, models and lists of models as views."""
-    return {name: usage.view(value) for name, value in names.items()}
+    """The top-level names of a clause context, each noting its use."""
+    return {name: usage.top_level(name, value) for name, value in names.items()}

@@ -80,7 +80,7 @@ def define_styles(document: Document) -> None:
 
     clause_text = _paragraph_style(document, "Clause Text")
     clause_text.paragraph_format.left_indent = Cm(1.0)  # type: ignore[attr-defined]
-    clause_text.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT  # type: ignore[attr-defined]
+    clause_text.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY  # type: ignore[attr-defined]
     for level, indent in ((1, 1.0), (2, 2.0)):
         style = _paragraph_style(document, f"List Level {level}", "Clause Text")
         fmt = style.paragraph_format  # type: ignore[attr-defined]

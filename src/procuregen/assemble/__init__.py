@@ -102,7 +102,6 @@ class _Document:
             self.library,
             self.document,
             self.context,
-            self.usage,
             self.locate,
             also=tuple(self.embeds()),
             lenient=lenient,
@@ -119,7 +118,7 @@ class _Document:
         self.numbering, problems = number(self.library, self.document, self.choices, outer)
         if problems:
             raise AssemblyError(sorted_problems(problems))
-        renderer = ClauseRenderer(self.library, self.context, self.numbering, self.usage)
+        renderer = ClauseRenderer(self.library, self.context, self.numbering)
         included = [c for c in self.library.clauses if self.choices[c].included]
         bodies = {
             cid: renderer.render(

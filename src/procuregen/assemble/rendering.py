@@ -18,7 +18,6 @@ from procuregen.environment import MissingValueError
 from procuregen.errors import Location, Problem
 from procuregen.library import Clause, Library
 from procuregen.markdown import MarkdownError, to_blocks
-from procuregen.usage import Usage
 
 from .numbering import Numbering
 from .selection import plain
@@ -31,7 +30,6 @@ class ClauseRenderer:
     library: Library
     context: Mapping[str, Any]
     numbering: Numbering
-    usage: Usage
     problems: list[Problem] = field(default_factory=list)
     used: dict[str, Clause] = field(default_factory=dict)  # term -> first clause using it
 
@@ -46,7 +44,6 @@ class ClauseRenderer:
             # Plain Markdown renders to itself: compiling it as a template costs ~1 ms each.
             is_template = "{{" in source or "{%" in source or "{#" in source
             if is_template:
-                self.usage.saw_template(source)
                 text = self.library.environment.get_template(name).render(self.context)
             else:
                 text = source

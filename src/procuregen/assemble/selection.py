@@ -17,7 +17,6 @@ from jinja2.exceptions import SecurityError
 from procuregen.errors import Location, Problem
 from procuregen.library import Clause, Library
 from procuregen.spec import Spec
-from procuregen.usage import Usage
 from procuregen.validation import field_path
 from procuregen.yamlsource import Path as YamlPath
 
@@ -39,7 +38,6 @@ class Selection:
     library: Library
     document: str
     context: Mapping[str, Any]
-    usage: Usage
     locate: Locate
     # Documents that this one embeds: a lever naming one of their clauses is valid here.
     also: tuple[str, ...] = ()
@@ -180,7 +178,6 @@ class Selection:
             return self.conditions[clause.id]
         value: bool | None = None
         environment = self.library.environment
-        self.usage.saw_template(clause.meta.when)
         try:
             expression = environment.compile_expression(clause.meta.when, undefined_to_none=False)
             value = bool(expression(**self.context))
