@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from procuregen.agreement import Agreement, Block, Definitions, ItemList, Paragraph, Run as TextRun
+from procuregen.agreement import Agreement, Block, Definitions, ItemList, Paragraph
+from procuregen.agreement import Run as TextRun
 from procuregen.cli import cli as procuregen_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +79,10 @@ def agreement_text(agreement: Agreement) -> str:
     lines: list[str] = []
     for section in (*agreement.sections, *agreement.schedules):
         lines.append(section.heading)
-        parts = ((section.heading, section.clauses), *((t.heading, t.clauses) for t in section.terms))
+        parts = (
+            (section.heading, section.clauses),
+            *((t.heading, t.clauses) for t in section.terms),
+        )
         for _, clauses in parts:
             for clause in clauses:
                 lines.append(clause.heading)

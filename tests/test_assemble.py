@@ -297,3 +297,68 @@ def test_spec_naming_another_library_is_an_error(tmp_path: Path) -> None:
     assert problems(tmp_path, spec) == [
         "spec.yaml:2:10: library: the spec names 'other-library', but lib holds 'test-library'"
     ]
+
+
+def test_a_clause_that_is_not_approved_goes_in_with_a_warning(tmp_path: Path) -> None:
+    spec = VALID + "clauses:\n  include: [price-review]\n"
+    agreement, trace = assembled(tmp_path, spec)
+    assert "price-review" in {c.id for c in agreement.clauses}
+    assert next(c for c in agreement.clauses if c.id == "price-review").status == "draft"
+    assert [str(w).replace(f"{tmp_path}/", "") for w in trace.warnings if "status" in str(w)] == [
+        "lib/commercial/price-review.md:5:9: warning: status: price-review is draft, not "
+        "approved, and goes into this call-off because clauses.include names it"
+    ]
+
+
+SCHEDULED = """\
+id: test-library
+title: Test Library
+version: 2026.1
+license: CC-BY-4.0
+languages: [en]
+sections:
+  general: {title: General}
+  empty-schedule: {title: Never Used}
+  prices: {title: Price Schedule}
+  service-levels: {title: Service Levels}
+documents:
+  call-off:
+    title: Call-Off Contract
+    sections: [general]
+    schedules: [empty-schedule, prices, service-levels]
+"""
+
+
+def scheduled_library(reference: str) -> dict[str, str]:
+    return dict(
+        [
+            ("lib/library.yaml", SCHEDULED),
+            clause("terms", "general", f"The prices are in {reference}.\n"),
+            clause("rates", "prices", "Rates apply.\n", order=10),
+            clause("items", "prices", "Items apply.\n", order=20),
+            clause("levels", "service-levels", "Levels.\n", when="'hosting' in services"),
+        ]
+    )
+
+
+def test_schedules_are_numbered_after_the_body_and_referred_to(tmp_path: Path) -> None:
+    write_tree(tmp_path, {**scheduled_library("[[#prices]] and [[#items]]"), "spec.yaml": VALID})
+    _, _, agreement, _ = build(tmp_path / "spec.yaml", library_dir=tmp_path / "lib")
+    # The empty schedule is left out and the numbering closes up.
+    assert [s.heading for s in agreement.schedules] == ["Schedule 1: Price Schedule"]
+    assert [c.heading for c in agreement.schedules[0].clauses] == ["1 Rates", "2 Items"]
+    assert [c.number for c in agreement.schedules[0].clauses] == ["S1.1", "S1.2"]
+    body = agreement.sections[0].clauses[0].blocks[0]
+    assert (
+        text(body) == "The prices are in Schedule 1 (Price Schedule) and paragraph 2 of Schedule 1."
+    )
+
+
+def test_a_reference_to_an_absent_schedule_names_both(tmp_path: Path) -> None:
+    write_tree(tmp_path, {**scheduled_library("[[#service-levels]]"), "spec.yaml": VALID})
+    with pytest.raises(ProcuregenError) as caught:
+        build(tmp_path / "spec.yaml", library_dir=tmp_path / "lib")
+    assert [str(p).replace(f"{tmp_path}/", "") for p in caught.value.problems] == [
+        "lib/general/terms.md:11: terms refers to [[#service-levels]], but it is not in this "
+        "agreement"
+    ]

@@ -160,3 +160,18 @@ def test_every_spec_field_is_used_by_a_clause_or_the_templates() -> None:
     }
     assert len(covered) > 60
     assert sorted(_leaf_fields(Spec) - covered - MACHINERY) == []
+
+
+JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+
+
+def test_clause_texts_use_curly_quotes_only() -> None:
+    """The drafting standard: curly quotes in every clause text (spec values may differ)."""
+    library = load_library(library_path(None, None))
+    straight = [
+        f"{clause.id}: {match.group(0)!r} in …{text[max(0, match.start() - 30) : match.end()]}"
+        for clause in library.clauses.values()
+        for text in (clause.body, *clause.meta.defines.values())
+        for match in re.finditer(r"[\"']", JINJA.sub("", text))
+    ]
+    assert straight == []

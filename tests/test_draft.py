@@ -110,6 +110,7 @@ def test_manifest_names_every_clause_and_the_outputs(
         "liability-cap-mutual",
         "disputes-courts",
     ]
+    assert {c["status"] for c in manifest["clauses"]} == {"approved"}
     assert manifest["library"] == {
         "id": "test-library",
         "license": "CC-BY-4.0",
