@@ -320,3 +320,20 @@ def test_explain_lists_the_defaults_applied(cli: Callable[..., Run]) -> None:
     fields = {d["field"] for d in report["defaults"]}
     assert "service_levels.recovery_time_hours" in fields
     assert "open_source.ipr" not in fields or "open_source" not in spec.read_text("utf-8")
+
+
+def test_a_framework_before_award_has_a_supplier_block_to_fill_in(tmp_path: Path) -> None:
+    from procuregen.drafting import find_template
+    from procuregen.render.html import render_html
+
+    spec = yaml.safe_load((EXAMPLES[0].parent / "framework-agreement.yaml").read_text("utf-8"))
+    del spec["supplier"]
+    path = tmp_path / "framework.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), "utf-8")
+    _, _, agreement, _ = build(path)
+    html = render_html(agreement, find_template("default"))
+    assert "For and on behalf of <strong>National Procurement Services</strong>" in html
+    assert (
+        "For and on behalf of <strong>________________________________</strong> (the Supplier)"
+        in html
+    )

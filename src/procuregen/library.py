@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -118,6 +118,20 @@ class Library:
     clauses: Mapping[str, Clause]  # by id, in section order, then order, then id
     # Compiles each clause body and definition once, on first use, for every assembly.
     environment: ClauseSandbox = field(compare=False, repr=False)
+    _conditions: dict[str, Callable[..., Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def condition(self, clause: Clause) -> Callable[..., Any]:
+        """The clause's `when`, compiled once for every assembly; raises Jinja's errors."""
+        compiled = self._conditions.get(clause.id)
+        if compiled is None:
+            assert clause.meta.when is not None
+            compiled = self.environment.compile_expression(
+                clause.meta.when, undefined_to_none=False
+            )
+            self._conditions[clause.id] = compiled
+        return compiled
 
     @property
     def id(self) -> str:

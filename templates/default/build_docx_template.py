@@ -191,7 +191,7 @@ def contents(document: Document) -> None:
 
 
 def signatures(document: Document) -> None:
-    document.add_paragraph("{%p for party in parties %}")
+    document.add_paragraph("{%p for party in signatories %}")
     paragraph = document.add_paragraph(style="Signature Line")
     paragraph.add_run("For and on behalf of ")
     paragraph.add_run("{{ party.name }}").bold = True

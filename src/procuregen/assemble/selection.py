@@ -177,10 +177,8 @@ class Selection:
         if clause.id in self.conditions:
             return self.conditions[clause.id]
         value: bool | None = None
-        environment = self.library.environment
         try:
-            expression = environment.compile_expression(clause.meta.when, undefined_to_none=False)
-            value = bool(expression(**self.context))
+            value = bool(self.library.condition(clause)(**self.context))
         except TemplateSyntaxError as exc:
             self.fail(clause.at("when"), f"when: not a valid condition: {exc.message}")
         except (UndefinedError, SecurityError) as exc:

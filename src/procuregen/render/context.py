@@ -28,6 +28,8 @@ class PartyView:
     signatory_place: str  # "" when the spec leaves it to be written by hand
 
 
+BLANK = "________________________________"  # a line to fill in by hand
+
 # What the templates print of each party, whatever the clauses print.
 PARTY_FIELDS = ("name", "identifier", "address", "contact", "signatory")
 
@@ -73,6 +75,10 @@ def render_context(agreement: Agreement) -> dict[str, Any]:
     buyer_role = "Framework Authority" if agreement.document == "framework" else "Buyer"
     parties = [_party(buyer_role, spec.buyer, language)]
     parties += [_party("Supplier", supplier, language) for supplier in spec.supplier_list]
+    signatories = list(parties)
+    if not spec.supplier_list:
+        # A framework drafted before award: its supplier signs on a block to be filled in.
+        signatories.append(PartyView("Supplier", BLANK, BLANK, BLANK, BLANK, BLANK, BLANK, ""))
     return {
         "agreement": agreement,
         "sections": agreement.sections,
@@ -84,6 +90,7 @@ def render_context(agreement: Agreement) -> dict[str, Any]:
         "iso_date": spec.agreement.date.isoformat(),
         "language": language,
         "parties": parties,
+        "signatories": signatories,
         "schedules": agreement.schedules,
         "library": agreement.library,
     }
