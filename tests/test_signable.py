@@ -256,7 +256,7 @@ def test_multi_supplier_framework_has_a_signature_block_for_each_party(
         "Baltic Open Source OÜ",
     ):
         assert f"For and on behalf of {party}" in text
-    assert "Place: Göteborg" in text and "Place: Stockholm" in text
+    assert "Place and date: Göteborg" in text and "Place and date: Stockholm" in text
 
 
 def test_unused_value_is_a_warning_at_its_line(tmp_path: Path, cli: Callable[..., Run]) -> None:

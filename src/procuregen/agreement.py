@@ -96,9 +96,12 @@ class Section:
     # The sections of another document that this schedule prints after its own clauses:
     # a framework's Call-Off Terms are the call-off document as the framework fixes it.
     terms: tuple[Section, ...] = ()
+    caption: str = ""  # the heading in the agreement's language ("Bilaga 2: Prisbilaga")
 
     @property
     def heading(self) -> str:
+        if self.caption:
+            return self.caption
         if self.schedule:
             return f"Schedule {self.number}: {self.title}"
         return f"{self.number} {self.title}"
@@ -126,6 +129,9 @@ class Agreement:
     library: LibraryInfo
     sections: tuple[Section, ...]
     schedules: tuple[Section, ...] = ()
+    language: str = "en"
+    # A bilingual agreement: the same agreement in its second language, clause for clause.
+    parallel: Agreement | None = None
 
     @property
     def clauses(self) -> tuple[NumberedClause, ...]:
@@ -147,6 +153,7 @@ class Decision:
     condition_value: bool | None = None
     slot: str | None = None
     status: str = "approved"
+    language: str | None = None  # the language version that went in: "en", "sv"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,15 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel
 
+from procuregen.messages import (
+    format_country,
+    format_currency_name,
+    format_date,
+    format_money,
+    format_number,
+    gettext,
+    label,
+)
 from procuregen.usage import ModelView
 
 Target = Literal["markdown", "html", "xml"]
@@ -96,34 +105,6 @@ def _locale(context: Context) -> str:
     return language if isinstance(language, str) else "en"
 
 
-def format_money(amount: Decimal | int, currency: str, language: str) -> str:
-    """`4800000` in SEK as `SEK 4,800,000.00`."""
-    from babel.numbers import format_decimal
-
-    return f"{currency} {format_decimal(Decimal(amount), format='#,##0.00', locale=language)}"
-
-
-def format_number(value: Decimal | int, language: str) -> str:
-    """`99.50` as `99.5`, `2400` as `2,400`."""
-    from babel.numbers import format_decimal
-
-    return str(format_decimal(Decimal(value), locale=language))
-
-
-def format_date(value: dt.date, language: str) -> str:
-    """`2027-01-01` as `1 January 2027`."""
-    from babel.dates import format_date as babel_date
-
-    return str(babel_date(value, format="d MMMM y", locale=language))
-
-
-def format_country(code: str, language: str) -> str:
-    """`SE` as `Sweden`, from the locale data, not a table of our own."""
-    from babel import Locale
-
-    return str(Locale.parse(language).territories.get(code, code))
-
-
 @pass_context
 def money(context: Context, amount: Decimal | int, currency: str | None = None) -> str:
     """Jinja filter: an amount in the spec's currency unless one is given."""
@@ -153,19 +134,25 @@ def country(context: Context, code: str) -> str:
 @pass_context
 def currency_name(context: Context, code: str) -> str:
     """Jinja filter: `EUR` as `euro`."""
-    from babel.numbers import get_currency_name
-
-    return str(get_currency_name(code, locale=_locale(context)))
+    return format_currency_name(str(code), _locale(context))
 
 
-def and_list(values: Iterable[Any], conjunction: str = "and") -> str:
-    """`[a, b, c]` as `a, b and c`."""
+@pass_context
+def and_list(context: Context, values: Iterable[Any], conjunction: str = "and") -> str:
+    """`[a, b, c]` as `a, b and c` (`a, b och c`); `and_list("or")` joins with "or"."""
     items = [str(v) for v in values]
     if not items:
         raise MissingValueError("the list is empty")
     if len(items) == 1:
         return items[0]
-    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+    word = gettext(_locale(context), conjunction)
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+@pass_context
+def keyword_label(context: Context, keyword: Any) -> str:
+    """Jinja filter: a spec keyword as words of the agreement's language."""
+    return label(_locale(context), keyword)
 
 
 FILTERS: dict[str, Callable[..., Any]] = {
@@ -175,6 +162,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "country": country,
     "currency_name": currency_name,
     "and_list": and_list,
+    "label": keyword_label,
 }
 
 

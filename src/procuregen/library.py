@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,11 +13,19 @@ from pydantic import Field
 
 from procuregen.environment import ClauseSandbox, make_environment
 from procuregen.errors import LibraryError, Location, Problem, sorted_problems
+from procuregen.frontmatter import read_markdown
 from procuregen.resources import bundled_root
 from procuregen.spec.model import BUNDLED_LIBRARY, DocumentKind, Model
-from procuregen.spec.types import Line, Paragraph, Slug, SpdxExpression
+from procuregen.spec.types import CountryCode, Line, Paragraph, Slug, SpdxExpression
+from procuregen.translation import (
+    Glossary,
+    Translation,
+    read_glossary,
+    read_translation,
+    translation_name,
+)
 from procuregen.validation import validate_located
-from procuregen.yamlsource import MAX_BYTES, LocatedDocument, decode, load_bytes, load_text
+from procuregen.yamlsource import LocatedDocument, load_bytes
 
 LIBRARY_FILE = "library.yaml"
 SEMVER = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
@@ -26,6 +33,9 @@ SEMVER = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
 
 class SectionMeta(Model):
     title: Line = Field(description="Heading of the section in the agreement.")
+    titles: Mapping[Slug, Line] = Field(
+        default_factory=dict, description="The heading in each other language, by language."
+    )
     embeds: DocumentKind | None = Field(
         None,
         description="A schedule that prints another document's terms after its own clauses "
@@ -35,6 +45,9 @@ class SectionMeta(Model):
 
 class DocumentMeta(Model):
     title: Line = Field(description="Title of the document, e.g. Call-Off Contract.")
+    titles: Mapping[Slug, Line] = Field(
+        default_factory=dict, description="The title in each other language, by language."
+    )
     sections: tuple[Slug, ...] = Field(min_length=1, description="Section ids, in order.")
     schedules: tuple[Slug, ...] = Field(
         (), description="Section ids printed after the signatures as numbered schedules."
@@ -51,7 +64,13 @@ class LibraryMeta(Model):
     title: Line = Field(description="Title of the library.")
     version: Line = Field(description="Version of the library, e.g. 2026.1.")
     license: SpdxExpression = Field(description="Licence of the clause texts.")
-    languages: tuple[Slug, ...] = Field(min_length=1, description="Languages of the clauses.")
+    languages: tuple[Slug, ...] = Field(
+        min_length=1, description="Languages of the clauses; the first is the source language."
+    )
+    jurisdictions: Mapping[CountryCode, Line] = Field(
+        default_factory=dict,
+        description="Jurisdiction packs: governing-law country code to the law it follows.",
+    )
     sections: Mapping[Slug, SectionMeta] = Field(description="Section id to its heading.")
     documents: Mapping[DocumentKind, DocumentMeta] = Field(description="Documents and sections.")
 
@@ -95,10 +114,19 @@ class Clause:
     body_line: int  # line of the file on which the body starts
     sha256: str
     front: LocatedDocument
+    translations: Mapping[str, Translation] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
         return self.meta.id
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def defines(self) -> Mapping[str, str]:
+        return self.meta.defines
 
     def at(self, *path: str | int) -> Location:
         """Where a front matter field was written."""
@@ -109,6 +137,9 @@ class Clause:
         return Location(self.file, self.body_line + line - 1)
 
 
+ClauseText = Clause | Translation  # a clause as written in one language
+
+
 @dataclass(frozen=True)
 class Library:
     meta: LibraryMeta
@@ -116,6 +147,7 @@ class Library:
     file: str  # library.yaml as shown in messages
     index: LocatedDocument
     clauses: Mapping[str, Clause]  # by id, in section order, then order, then id
+    glossaries: Mapping[str, Glossary]  # by language, for every language but the source
     # Compiles each clause body and definition once, on first use, for every assembly.
     environment: ClauseSandbox = field(compare=False, repr=False)
     _conditions: dict[str, Callable[..., Any]] = field(
@@ -136,6 +168,25 @@ class Library:
     @property
     def id(self) -> str:
         return self.meta.id
+
+    @property
+    def source_language(self) -> str:
+        return self.meta.languages[0]
+
+    def text(self, clause: Clause, language: str) -> Clause | Translation | None:
+        """The clause as written in `language`: itself in the source language, else its
+        translation, or None when it has none."""
+        if language == self.source_language:
+            return clause
+        return clause.translations.get(language)
+
+    def section_title(self, section: str, language: str) -> str:
+        meta = self.meta.sections[section]
+        return meta.titles.get(language, meta.title)
+
+    def document_title(self, document: DocumentKind, language: str) -> str:
+        meta = self.meta.documents[document]
+        return meta.titles.get(language, meta.title)
 
     def resolve_alias(self, clause_id: str) -> str | None:
         """The current id of a clause that was once called `clause_id`, if any."""
@@ -191,7 +242,13 @@ def read_library(root: Path) -> tuple[Library | None, list[Problem]]:
         return None, problems
     problems.extend(_index_problems(meta, index))
     clauses: dict[str, Clause] = {}
+    translations: list[Translation] = []
     for path in _clause_files(root, problems):
+        if translation_name(path.name) is not None:
+            translation = read_translation(root, path, problems)
+            if translation is not None:
+                translations.append(translation)
+            continue
         clause = _read_clause(root, path, problems)
         if clause is None:
             continue
@@ -204,21 +261,61 @@ def read_library(root: Path) -> tuple[Library | None, list[Problem]]:
             )
             continue
         clauses[clause.id] = clause
+    clauses = _with_translations(clauses, translations, meta, problems)
+    glossaries = {
+        language: glossary
+        for language in meta.languages[1:]
+        if (glossary := read_glossary(root, language, problems)) is not None
+    }
     ordered = sorted(
         clauses.values(),
         key=lambda c: (_section_rank(meta, c), c.meta.order, c.id),
     )
-    sources = {body_template(c.id): c.body for c in ordered}
-    sources.update(
-        {
-            definition_template(c.id, term): text
-            for c in ordered
-            for term, text in c.meta.defines.items()
-        }
-    )
+    sources: dict[str, str] = {}
+    for clause in ordered:
+        texts: list[tuple[str | None, Clause | Translation]] = [(None, clause)]
+        texts += list(clause.translations.items())
+        for language, text in texts:
+            sources[body_template(clause.id, language)] = text.body
+            for term, definition in text.defines.items():
+                sources[definition_template(clause.id, term, language)] = definition
     environment = make_environment("markdown", sources=sources)
-    library = Library(meta, root, index_file, index, {c.id: c for c in ordered}, environment)
+    library = Library(
+        meta, root, index_file, index, {c.id: c for c in ordered}, glossaries, environment
+    )
     return library, problems
+
+
+def _with_translations(
+    clauses: dict[str, Clause],
+    translations: list[Translation],
+    meta: LibraryMeta,
+    problems: list[Problem],
+) -> dict[str, Clause]:
+    """Each clause with its translations; a translation of no clause, or into a language
+    the library does not list, is a problem."""
+    found: dict[str, dict[str, Translation]] = {}
+    for translation in translations:
+        names = translation_name(Path(translation.path).name)
+        assert names is not None
+        clause_id = names[0]
+        where = Location(translation.file, 1, 1)
+        if clause_id not in clauses:
+            problems.append(Problem(where, f"translates no clause: there is no {clause_id}.md"))
+        elif translation.language not in meta.languages[1:]:
+            problems.append(
+                Problem(
+                    where,
+                    f"{translation.language!r} is not one of the library's languages "
+                    f"({', '.join(meta.languages)}); add it to library.yaml",
+                )
+            )
+        else:
+            found.setdefault(clause_id, {})[translation.language] = translation
+    return {
+        clause_id: replace(clause, translations=found.get(clause_id, {}))
+        for clause_id, clause in clauses.items()
+    }
 
 
 def _index_problems(meta: LibraryMeta, index: LocatedDocument) -> Iterator[Problem]:
@@ -247,14 +344,14 @@ def _index_problems(meta: LibraryMeta, index: LocatedDocument) -> Iterator[Probl
             )
 
 
-def body_template(clause_id: str) -> str:
-    """The environment's name for a clause's body."""
-    return clause_id
+def body_template(clause_id: str, language: str | None = None) -> str:
+    """The environment's name for a clause's body (in a translation's language)."""
+    return f"{clause_id}@{language}" if language else clause_id
 
 
-def definition_template(clause_id: str, term: str) -> str:
+def definition_template(clause_id: str, term: str, language: str | None = None) -> str:
     """The environment's name for a term's definition text."""
-    return f"{clause_id}#defines#{term}"
+    return f"{body_template(clause_id, language)}#defines#{term}"
 
 
 def _section_rank(meta: LibraryMeta, clause: Clause) -> int:
@@ -287,41 +384,11 @@ def _clause_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
     yield from sorted(found)
 
 
-_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
-
-
 def _read_clause(root: Path, path: Path, problems: list[Problem]) -> Clause | None:
-    file = str(path)
-    try:
-        raw = path.read_bytes()
-        if len(raw) > MAX_BYTES:
-            problems.append(Problem(Location(file, 1, 1), f"larger than {MAX_BYTES} bytes"))
-            return None
-        text = decode(file, raw, LibraryError).replace("\r\n", "\n")
-    except OSError as exc:
-        problems.append(Problem(Location(file), f"cannot read: {exc.strerror}"))
+    markdown = read_markdown(path, problems)
+    if markdown is None:
         return None
-    except LibraryError as error:
-        problems.extend(error.problems)
-        return None
-    if not text.startswith("---\n"):
-        problems.append(Problem(Location(file, 1, 1), "a clause file starts with --- front matter"))
-        return None
-    closing = _FENCE.search(text, 4)
-    if closing is None:
-        problems.append(Problem(Location(file, 1, 1), "front matter is not closed by ---"))
-        return None
-    front_text = text[4 : closing.start()]
-    body_line = text.count("\n", 0, closing.end()) + 2
-    body = text[closing.end() + 1 :]
-    try:
-        front = load_text(file, front_text, LibraryError, first_line=2)
-    except LibraryError as error:
-        problems.extend(error.problems)
-        return None
-    if not isinstance(front.data, dict):
-        problems.append(Problem(Location(file, 2, 1), "front matter must be a YAML mapping"))
-        return None
+    front = markdown.front
     meta, invalid = validate_located(ClauseMeta, front)
     problems.extend(invalid)
     if meta is None:
@@ -334,5 +401,5 @@ def _read_clause(root: Path, path: Path, problems: list[Problem]) -> Clause | No
         )
         return None
     relative = path.relative_to(root).as_posix()
-    digest = hashlib.sha256(raw).hexdigest()
-    return Clause(meta, relative, file, body, body_line, digest, front)
+    digest = hashlib.sha256(markdown.raw).hexdigest()
+    return Clause(meta, relative, markdown.file, markdown.body, markdown.body_line, digest, front)

@@ -14,9 +14,10 @@ from jinja2.exceptions import TemplateAssertionError
 
 from procuregen.environment import ClauseSandbox
 from procuregen.errors import Location
-from procuregen.library import Clause, Library, read_library
+from procuregen.library import Clause, ClauseText, Library, read_library
 from procuregen.markdown import MarkdownError, check_subset, references
 from procuregen.template_names import unknown_names
+from procuregen.translation import Translation
 
 Severity = Literal["error", "warning"]
 _BLOCK_TAG_LINE = re.compile(r"^[ \t]*\{%.*%\}[ \t]*$", re.MULTILINE)
@@ -60,6 +61,85 @@ class _Linter:
         yield from self.slots()
         yield from self.terms()
         yield from self.names()
+        for language in self.library.meta.languages[1:]:
+            yield from self.translations(language)
+
+    # -- translations -------------------------------------------------------------------
+
+    def translations(self, language: str) -> Iterator[Finding]:
+        """Every clause translated, up to date, with its terms in the glossary; every text
+        checked like the source."""
+        glossary = self.library.glossaries.get(language)
+        names = dict(glossary.terms) if glossary else {}
+        defined: dict[str, Translation] = {}
+        used: list[tuple[str, Location]] = []
+        for clause in self.clauses.values():
+            translation = clause.translations.get(language)
+            if translation is None:
+                yield Finding(
+                    "warning",
+                    clause.at("id"),
+                    f"no {language} translation: write {clause.id}.{language}.md beside it",
+                )
+                continue
+            if translation.meta.translates != clause.meta.version:
+                yield Finding(
+                    "warning",
+                    translation.at("translates"),
+                    f"translates: {translation.meta.translates} is older than {clause.id} "
+                    f"{clause.meta.version}; bring the translation up to date",
+                )
+            yield from self.template(translation, translation.body, translation.body_location)
+            yield from self.markdown(translation)
+            yield from self.joined_lines(translation)
+            for term, text in translation.defines.items():
+                where = translation.at("defines", term)
+                yield from self.template(translation, text, _always(where))
+                used += [(r.term, where) for r in references(text) if r.term is not None]
+                defined.setdefault(term, translation)
+            used += [
+                (r.term, translation.body_location(r.line))
+                for r in references(translation.body)
+                if r.term is not None
+            ]
+            yield from self.term_pairs(clause, translation, names)
+        for term, where in used:
+            if term not in defined:
+                yield Finding(
+                    "error", where, f"[[{term}]]: no {language} translation defines this term"
+                )
+
+    def term_pairs(
+        self, clause: Clause, translation: Translation, names: dict[str, str]
+    ) -> Iterator[Finding]:
+        """A term defined in one language is defined in the other, under its glossary name."""
+        language = translation.language
+        expected = {}
+        for term in clause.meta.defines:
+            if term not in names:
+                yield Finding(
+                    "error",
+                    clause.at("defines", term),
+                    f"defines: {term!r} has no {language} name in glossary.{language}.yaml",
+                )
+            else:
+                expected[names[term]] = term
+        for name, term in expected.items():
+            if name not in translation.defines:
+                yield Finding(
+                    "warning",
+                    translation.at("defines"),
+                    f"defines: {term!r} is defined in {self.library.source_language} but its "
+                    f"{language} name {name!r} is not defined here",
+                )
+        for name in translation.defines:
+            if name not in expected:
+                yield Finding(
+                    "warning",
+                    translation.at("defines", name),
+                    f"defines: {name!r} is defined in {language} but no term of {clause.id} "
+                    f"has that name in glossary.{language}.yaml",
+                )
 
     def names(self) -> Iterator[Finding]:
         """A clause id, a schedule id and an alias each name one thing only."""
@@ -139,7 +219,7 @@ class _Linter:
             )
 
     def template(
-        self, clause: Clause, source: str, locate: Callable[[int], Location]
+        self, clause: ClauseText, source: str, locate: Callable[[int], Location]
     ) -> Iterator[Finding]:
         """Syntax, unknown names and references of one template; `locate` maps its lines."""
         try:
@@ -179,7 +259,7 @@ class _Linter:
                 "error", clause.at("when"), f"when: {unknown.name} is not a field of the spec"
             )
 
-    def joined_lines(self, clause: Clause) -> Iterator[Finding]:
+    def joined_lines(self, clause: ClauseText) -> Iterator[Finding]:
         for number, line in enumerate(clause.body.splitlines(), start=1):
             stripped = line.strip()
             if stripped.endswith("%}") and not stripped.startswith("{%"):
@@ -191,7 +271,7 @@ class _Linter:
                     "on a line of its own",
                 )
 
-    def markdown(self, clause: Clause) -> Iterator[Finding]:
+    def markdown(self, clause: ClauseText) -> Iterator[Finding]:
         # Lines that hold only a {% %} tag vanish when rendered: blank them, keeping line numbers.
         text = _BLOCK_TAG_LINE.sub("", clause.body)
         try:

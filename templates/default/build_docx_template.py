@@ -154,22 +154,26 @@ def _fld_char(paragraph: Paragraph, kind: str, instruction: str | None = None) -
 def cover_page(document: Document) -> None:
     document.add_paragraph("{{ title }}", style="Title")
     document.add_paragraph("{{ document_title }}", style="Subtitle")
-    document.add_paragraph("Reference: {{ reference }}", style="Cover Detail")
+    document.add_paragraph('{{ _("Reference") }}: {{ reference }}', style="Cover Detail")
     document.add_paragraph("{%p if framework_reference %}")
-    document.add_paragraph("Framework agreement: {{ framework_reference }}", style="Cover Detail")
+    document.add_paragraph(
+        '{{ _("Framework agreement") }}: {{ framework_reference }}', style="Cover Detail"
+    )
     document.add_paragraph("{%p endif %}")
-    document.add_paragraph("Date: {{ date }}", style="Cover Detail")
-    document.add_paragraph("Between", style="Cover Detail").paragraph_format.space_before = Pt(24)
+    document.add_paragraph('{{ _("Date") }}: {{ date }}', style="Cover Detail")
+    between = document.add_paragraph('{{ _("Between") }}', style="Cover Detail")
+    between.paragraph_format.space_before = Pt(24)
     document.add_paragraph("{%p for party in parties %}")
     paragraph = document.add_paragraph(style="Party")
     paragraph.add_run("{{ party.name }}").bold = True
-    paragraph.add_run(" ({{ party.identifier }}), {{ party.address }}, as the {{ party.role }}")
+    paragraph.add_run(" ({{ party.identifier }}), {{ party.address }}, ")
+    paragraph.add_run('{{ _("as the {role}", role=_(party.role)) }}')
     document.add_paragraph("{%p endfor %}")
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
 def contents(document: Document) -> None:
-    document.add_paragraph("Contents", style="TOC Heading")
+    document.add_paragraph('{{ _("Contents") }}', style="TOC Heading")
     _fld_char(document.add_paragraph(), "begin", 'TOC \\o "1-2" \\h \\z \\u')
     document.add_paragraph("{%p for section in sections %}")
     document.add_paragraph("{{ section.heading }}", style="TOC 1")
@@ -193,19 +197,19 @@ def contents(document: Document) -> None:
 def signatures(document: Document) -> None:
     document.add_paragraph("{%p for party in signatories %}")
     paragraph = document.add_paragraph(style="Signature Line")
-    paragraph.add_run("For and on behalf of ")
+    paragraph.add_run('{{ _("For and on behalf of") }} ')
     paragraph.add_run("{{ party.name }}").bold = True
-    paragraph.add_run(" (the {{ party.role }})")
+    paragraph.add_run(' {{ _("(the {role})", role=_(party.role)) }}')
     for label in (
-        'Place: {{ party.signatory_place or "________________________________" }}',
-        "Date: ________________________________",
-        "Signature: ________________________________",
-        "Name: {{ party.signatory_name }}",
-        "Title: {{ party.signatory_title }}",
+        '{{ _("Place and date") }}: '
+        '{{ party.signatory_place ~ ", " if party.signatory_place }}________________________',
+        '{{ _("Signature") }}: ________________________________',
+        '{{ _("Name") }}: {{ party.signatory_name }}',
+        '{{ _("Title") }}: {{ party.signatory_title }}',
     ):
         line = document.add_paragraph(label, style="Clause Text")
         line.paragraph_format.keep_with_next = True
-        if label.startswith("Signature"):
+        if "Signature" in label:
             line.paragraph_format.space_before = Pt(18)
     document.add_paragraph("{%p endfor %}")
 
@@ -223,9 +227,9 @@ def header_and_footer(document: Document) -> None:
     footer = section.footer.paragraphs[0]
     footer.style = document.styles["Footer"]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run("Page ")
+    footer.add_run('{{ _("Page") }} ')
     _field(footer, "PAGE", "1")
-    footer.add_run(" of ")
+    footer.add_run(' {{ _("of") }} ')
     _field(footer, "NUMPAGES", "1")
 
 

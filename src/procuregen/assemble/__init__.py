@@ -10,7 +10,8 @@ with `call_off_terms` true.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from procuregen.agreement import (
@@ -23,7 +24,7 @@ from procuregen.agreement import (
     Trace,
 )
 from procuregen.errors import AssemblyError, Location, Problem, sorted_problems
-from procuregen.library import Library, body_template
+from procuregen.library import ClauseText, Library, body_template
 from procuregen.spec import Spec
 from procuregen.spec.model import DocumentKind
 from procuregen.usage import Usage
@@ -41,12 +42,26 @@ Locate = Callable[[YamlPath], Location]
 
 
 def assemble(
-    spec: Spec, library: Library, *, locate: Locate | None = None, usage: Usage | None = None
+    spec: Spec,
+    library: Library,
+    *,
+    locate: Locate | None = None,
+    usage: Usage | None = None,
+    language: str | None = None,
 ) -> tuple[Agreement, Trace]:
     """Select, number and render the clauses `spec` calls for; raise AssemblyError if it cannot.
 
-    `usage`, when given, records which spec values the agreement used.
+    `usage`, when given, records which spec values the agreement used; `language` (default:
+    the spec's) picks the language version of every clause. A bilingual spec gives the
+    agreement in its first language with the second as its `parallel`.
     """
+    if language is None and spec.languages:
+        first, trace = assemble(
+            spec, library, locate=locate, usage=usage, language=spec.languages[0]
+        )
+        second, _ = assemble(spec, library, locate=locate, usage=usage, language=spec.languages[1])
+        return replace(first, parallel=second), trace
+    language = language or spec.language
     locate = locate or (lambda path: Location("spec"))
     meta = library.meta.documents.get(spec.document)
     if meta is None:
@@ -57,19 +72,38 @@ def assemble(
             )
         )
     usage = usage or Usage(spec)
-    main = _Document(spec, library, spec.document, locate, usage, spec_context(spec, usage))
+    context = {**spec_context(spec, usage), "language": language}
+    main = _Document(spec, library, spec.document, locate, usage, context, language)
     sections, schedules = main.build(lenient=False)
     info = LibraryInfo(
         library.meta.id, library.meta.title, library.meta.version, library.meta.license
     )
-    agreement = Agreement(spec.document, meta.title, spec, info, sections, schedules)
+    title = library.document_title(spec.document, language)
+    agreement = Agreement(spec.document, title, spec, info, sections, schedules, language)
     trace = Trace(
         spec.document,
         main.decisions(),
         tuple(d for embedded in main.embedded for d in embedded.decisions()),
-        tuple(main.warnings),
+        tuple(sorted_problems([*main.warnings, *_jurisdiction_warnings(spec, library, locate)])),
     )
     return agreement, trace
+
+
+def _jurisdiction_warnings(spec: Spec, library: Library, locate: Locate) -> list[Problem]:
+    """A governing law the library has no pack for gets the EU baseline text: say so."""
+    packs = library.meta.jurisdictions
+    country = spec.law.governing_law
+    if not packs or country in packs:
+        return []
+    listed = ", ".join(f"{code} ({law})" for code, law in packs.items())
+    return [
+        Problem(
+            locate(("law", "governing_law")),
+            f"law.governing_law: library {library.id!r} has no jurisdiction pack for "
+            f"{country}, so its EU baseline text applies (packs: {listed})",
+            warning=True,
+        )
+    ]
 
 
 @dataclass
@@ -82,8 +116,10 @@ class _Document:
     locate: Locate
     usage: Usage
     context: Mapping[str, Any]
+    language: str
 
     def __post_init__(self) -> None:
+        self.texts: dict[str, ClauseText] = {}
         self.choices: dict[str, Choice] = {}
         self.numbering = Numbering((), {})
         self.embedded: list[_Document] = []
@@ -115,18 +151,19 @@ class _Document:
             for clause_id, clause in self.library.clauses.items():
                 if clause.meta.section in own and self.choices[clause_id].included:
                     self.choices[clause_id] = Choice(False, "schedule of the embedded document")
-        self.numbering, problems = number(self.library, self.document, self.choices, outer)
+        self.numbering, problems = number(
+            self.library, self.document, self.choices, self.language, outer
+        )
         if problems:
             raise AssemblyError(sorted_problems(problems))
+        self.texts = self.language_versions()
         renderer = ClauseRenderer(self.library, self.context, self.numbering)
-        included = [c for c in self.library.clauses if self.choices[c].included]
+        translated = self.language if self.language != self.library.source_language else None
         bodies = {
-            cid: renderer.render(
-                self.library.clauses[cid], body_template(cid), self.library.clauses[cid].body
-            )
-            for cid in included
+            cid: renderer.render(text, body_template(cid, translated), text.body)
+            for cid, text in self.texts.items()
         }
-        definitions = collect_definitions(renderer, included)
+        definitions = collect_definitions(renderer, self.texts, translated)
         if renderer.problems:
             raise AssemblyError(sorted_problems(renderer.problems))
         if definitions.entries:
@@ -144,22 +181,44 @@ class _Document:
                 tuple(self.numbered(cid, bodies[cid]) for cid in part.clauses),
                 part.schedule,
                 terms,
+                part.heading,
             )
             (schedules if part.schedule else sections).append(built)
         return tuple(sections), tuple(schedules)
 
-    def numbered(
-        self, clause_id: str, blocks: tuple[Block, ...], prefix: str = ""
-    ) -> NumberedClause:
+    def language_versions(self) -> dict[str, ClauseText]:
+        """Each included clause in the document's language; a missing one is an error."""
+        texts: dict[str, ClauseText] = {}
+        missing: list[Problem] = []
+        for clause_id, clause in self.library.clauses.items():
+            if not self.choices[clause_id].included:
+                continue
+            text = self.library.text(clause, self.language)
+            if text is None:
+                missing.append(
+                    Problem(
+                        clause.at("id"),
+                        f"{clause_id} has no {self.language} version: write "
+                        f"{Path(clause.path).stem}.{self.language}.md beside it",
+                    )
+                )
+            else:
+                texts[clause_id] = text
+        if missing:
+            raise AssemblyError(sorted_problems(missing))
+        return texts
+
+    def numbered(self, clause_id: str, blocks: tuple[Block, ...]) -> NumberedClause:
         clause = self.library.clauses[clause_id]
+        text = self.texts[clause_id]
         number = self.numbering.numbers[clause_id]
         return NumberedClause(
             clause_id,
-            prefix + number.key,
-            clause.meta.title,
+            number.key,
+            text.title,
             clause.meta.version,
-            clause.sha256,
-            clause.path,
+            text.sha256,
+            text.path,
             blocks,
             clause.meta.status,
             number.label,
@@ -168,7 +227,10 @@ class _Document:
     def embed(self, document: DocumentKind, schedule_number: str) -> tuple[Section, ...]:
         """The body sections of `document` as this spec fixes them for every such document."""
         context = call_off_terms_context(self.spec, self.usage, document)
-        inner = _Document(self.spec, self.library, document, self.locate, self.usage, context)
+        context["language"] = self.language
+        inner = _Document(
+            self.spec, self.library, document, self.locate, self.usage, context, self.language
+        )
         sections, _ = inner.build(lenient=True, outer=self.numbering)
         self.embedded.append(inner)
         self.warnings.extend(inner.warnings)
@@ -192,6 +254,7 @@ class _Document:
                     )
                     for c in s.clauses
                 ),
+                caption=s.caption,
             )
             for s in sections
         )
@@ -210,6 +273,7 @@ class _Document:
                 condition_value=self.choices[c.id].condition_value,
                 slot=c.meta.slot,
                 status=c.meta.status,
+                language=self.language if c.id in self.texts else None,
             )
             for c in self.library.clauses.values()
         )

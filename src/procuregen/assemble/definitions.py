@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from procuregen.agreement import Definition, Definitions, Paragraph, Run
-from procuregen.library import Clause, definition_template
+from procuregen.library import ClauseText, definition_template
 
 from .rendering import ClauseRenderer, source_line
 
 DEFINITIONS_CLAUSE = "definitions"
 
 
-def collect_definitions(renderer: ClauseRenderer, included: Iterable[str]) -> Definitions:
-    """The Definitions block; undefined and doubly defined terms are the renderer's problems."""
-    clauses = renderer.library.clauses
-    included = list(included)
-    defined: dict[str, Clause] = {}
+def collect_definitions(
+    renderer: ClauseRenderer, texts: Mapping[str, ClauseText], language: str | None
+) -> Definitions:
+    """The Definitions block of the clauses `texts` (by id, in one language); undefined and
+    doubly defined terms are the renderer's problems."""
+    included = list(texts)
+    defined: dict[str, ClauseText] = {}
     for clause_id in included:
-        for term in clauses[clause_id].meta.defines:
+        for term in texts[clause_id].defines:
             if term in defined:
                 renderer.fail(
-                    clauses[clause_id].at("defines", term),
+                    texts[clause_id].at("defines", term),
                     f"defines: {term!r} is also defined by {defined[term].id}, which is in "
                     "this agreement",
                 )
-            defined.setdefault(term, clauses[clause_id])
+            defined.setdefault(term, texts[clause_id])
     used = renderer.used
     entries: dict[str, tuple[Run, ...]] = {}
     pending = list(used)
@@ -46,8 +48,8 @@ def collect_definitions(renderer: ClauseRenderer, included: Iterable[str]) -> De
         before = set(used)
         blocks = renderer.render(
             owner,
-            definition_template(owner.id, term),
-            owner.meta.defines[term],
+            definition_template(owner.id, term, language),
+            owner.defines[term],
             where=owner.at("defines", term),
         )
         pending.extend(t for t in used if t not in before)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from procuregen.errors import Problem
 from procuregen.library import Library
+from procuregen.messages import gettext
 from procuregen.spec.model import DocumentKind
 
 from .selection import Choice
@@ -32,12 +33,8 @@ class Part:
     clauses: tuple[str, ...]
     embeds: DocumentKind | None = None
     anchor: str = ""
-
-    @property
-    def reference(self) -> str:
-        return (
-            f"Schedule {self.number} ({self.title})" if self.schedule else f"clause {self.number}"
-        )
+    reference: str = ""  # "Schedule 3 (Price Schedule)"; "" for a body section
+    heading: str = ""  # "Schedule 3: Price Schedule", "7 Term and Termination"
 
 
 @dataclass(frozen=True)
@@ -63,6 +60,7 @@ def number(
     library: Library,
     document: DocumentKind,
     choices: Mapping[str, Choice],
+    language: str,
     outer: Numbering | None = None,
 ) -> tuple[Numbering, list[Problem]]:
     """Number every included clause; a clause whose section the document lacks is a problem.
@@ -89,6 +87,10 @@ def number(
     parts: list[Part] = []
     numbers: dict[str, Number] = {}
     prefix = "" if outer is None else "terms-"  # anchors of embedded terms stay distinct
+
+    def words(message: str, **values: str) -> str:
+        return gettext(language, message).format(**values)
+
     sections = library.meta.sections
     for kind, ids in (("section", meta.sections), ("schedule", schedules)):
         count = 0
@@ -104,23 +106,38 @@ def number(
                     numbers[clause_id] = Number(
                         f"S{count}.{index}",
                         str(index),
-                        f"paragraph {index} of Schedule {count}",
+                        words(
+                            "paragraph {paragraph} of Schedule {schedule}",
+                            paragraph=str(index),
+                            schedule=str(count),
+                        ),
                         f"{prefix}clause-{clause_id}",
                     )
                 else:
                     label = f"{count}.{index}"
                     numbers[clause_id] = Number(
-                        label, label, f"clause {label}", f"{prefix}clause-{clause_id}"
+                        label,
+                        label,
+                        words("clause {number}", number=label),
+                        f"{prefix}clause-{clause_id}",
                     )
+            title = library.section_title(section, language)
+            if schedule:
+                reference = words("Schedule {number} ({title})", number=str(count), title=title)
+                heading = words("Schedule {number}: {title}", number=str(count), title=title)
+            else:
+                reference, heading = "", f"{count} {title}"
             parts.append(
                 Part(
                     section,
                     schedule,
                     str(count),
-                    sections[section].title,
+                    title,
                     tuple(clause_ids),
                     embeds,
                     f"{prefix}section-{section}",
+                    reference,
+                    heading,
                 )
             )
     return Numbering(tuple(parts), numbers, outer), problems

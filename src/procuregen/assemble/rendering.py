@@ -16,7 +16,7 @@ from jinja2.exceptions import SecurityError
 from procuregen.agreement import Block
 from procuregen.environment import MissingValueError
 from procuregen.errors import Location, Problem
-from procuregen.library import Clause, Library
+from procuregen.library import ClauseText, Library
 from procuregen.markdown import MarkdownError, to_blocks
 
 from .numbering import Numbering
@@ -31,15 +31,16 @@ class ClauseRenderer:
     context: Mapping[str, Any]
     numbering: Numbering
     problems: list[Problem] = field(default_factory=list)
-    used: dict[str, Clause] = field(default_factory=dict)  # term -> first clause using it
+    used: dict[str, ClauseText] = field(default_factory=dict)  # term -> first text using it
 
     def fail(self, where: Location, message: str) -> None:
         self.problems.append(Problem(where, message))
 
     def render(
-        self, clause: Clause, name: str, source: str, *, where: Location | None = None
+        self, clause: ClauseText, name: str, source: str, *, where: Location | None = None
     ) -> tuple[Block, ...]:
-        """Render one Jinja-over-Markdown text of `clause` into blocks, recording term uses."""
+        """Render one Jinja-over-Markdown text of `clause` (in one language) into blocks,
+        recording term uses."""
         try:
             # Plain Markdown renders to itself: compiling it as a template costs ~1 ms each.
             is_template = "{{" in source or "{%" in source or "{#" in source

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from procuregen.agreement import Agreement
-from procuregen.environment import format_country, format_date
+from procuregen.messages import format_country, format_date, gettext
 from procuregen.spec.model import Address, Party, Spec
 
 ROLES = {"buyer": "the Buyer", "supplier": "the Supplier"}
@@ -71,7 +71,7 @@ def _party(role: str, party: Party, language: str) -> PartyView:
 def render_context(agreement: Agreement) -> dict[str, Any]:
     """Everything a template may print, as plain strings and the Agreement's sections."""
     spec = agreement.spec
-    language = spec.language
+    language = agreement.language
     buyer_role = "Framework Authority" if agreement.document == "framework" else "Buyer"
     parties = [_party(buyer_role, spec.buyer, language)]
     parties += [_party("Supplier", supplier, language) for supplier in spec.supplier_list]
@@ -79,11 +79,17 @@ def render_context(agreement: Agreement) -> dict[str, Any]:
     if not spec.supplier_list:
         # A framework drafted before award: its supplier signs on a block to be filled in.
         signatories.append(PartyView("Supplier", BLANK, BLANK, BLANK, BLANK, BLANK, BLANK, ""))
+
+    def translate(message: str, **values: str) -> str:
+        return gettext(language, message).format(**values)
+
     return {
+        "_": translate,
         "agreement": agreement,
         "sections": agreement.sections,
         "title": spec.agreement.title,
-        "document_title": agreement.title,
+        "document_title": agreement.title
+        + (f" / {agreement.parallel.title}" if agreement.parallel else ""),
         "reference": spec.agreement.reference,
         "framework_reference": spec.agreement.framework_reference or "",
         "date": format_date(spec.agreement.date, language),
@@ -92,5 +98,9 @@ def render_context(agreement: Agreement) -> dict[str, Any]:
         "parties": parties,
         "signatories": signatories,
         "schedules": agreement.schedules,
+        # Bilingual: the second language's sections and schedules, pair for pair.
+        "parallel_sections": agreement.parallel.sections if agreement.parallel else (),
+        "parallel_schedules": agreement.parallel.schedules if agreement.parallel else (),
+        "parallel_language": agreement.parallel.language if agreement.parallel else "",
         "library": agreement.library,
     }

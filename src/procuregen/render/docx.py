@@ -23,6 +23,7 @@ from procuregen.agreement import (
 from procuregen.environment import make_environment
 from procuregen.errors import Location, Problem, RenderError
 from procuregen.manifest import Template
+from procuregen.messages import gettext
 from procuregen.render.context import render_context
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -45,10 +46,10 @@ def render_docx(
         document.init_docx()
         styles = document.docx.styles
         body = document.new_subdoc()
-        _write(body, agreement.sections, styles)
+        _write(body, agreement.sections, styles, agreement.language)
         context["body"] = body
         schedules = document.new_subdoc()
-        _write(schedules, agreement.schedules, styles)
+        _write(schedules, agreement.schedules, styles, agreement.language)
         context["schedules_body"] = schedules
         document.render(context, jinja_env=make_environment("xml"), autoescape=True)
     except TemplateError as exc:
@@ -87,12 +88,13 @@ class _BodyWriter:
     every paragraph, which made the body ten times slower to build.
     """
 
-    def __init__(self, body: Any, style_ids: dict[str, str]) -> None:
+    def __init__(self, body: Any, style_ids: dict[str, str], language: str) -> None:
         from lxml import etree
 
         self.etree = etree
         self.body = body
         self.style_ids = style_ids
+        self.quotes = (gettext(language, "\u201c"), gettext(language, "\u201d"))
 
     def paragraph(
         self, style: str, runs: tuple[Run, ...], prefix: str = "", *, new_page: bool = False
@@ -137,7 +139,8 @@ class _BodyWriter:
             self.table(block)
         elif isinstance(block, Definitions):
             for entry in block.entries:
-                term = Run(f"\u201c{entry.term}\u201d", bold=True)
+                opening, closing = self.quotes
+                term = Run(f"{opening}{entry.term}{closing}", bold=True)
                 self.paragraph("Definition", (term, Run(" "), *entry.runs))
 
     def table(self, block: Table) -> None:
@@ -171,12 +174,12 @@ class _BodyWriter:
         return indent
 
 
-def _write(subdoc: Any, sections: tuple[Section, ...], styles: Any) -> None:
+def _write(subdoc: Any, sections: tuple[Section, ...], styles: Any, language: str) -> None:
     """Sections (or schedules, each on a new page) as headings, clauses and blocks."""
     element = subdoc.subdocx.element.body
     if element.sectPr is not None:
         element.remove(element.sectPr)
-    writer = _BodyWriter(element, {name: styles[name].style_id for name in STYLES})
+    writer = _BodyWriter(element, {name: styles[name].style_id for name in STYLES}, language)
     for section in sections:
         writer.paragraph("Heading 1", (Run(section.heading),), new_page=section.schedule)
         for clause in section.clauses:

@@ -57,7 +57,7 @@ def validate_spec(doc: LocatedDocument, *, base_dir: FsPath, default_name: str) 
         raise SpecError(Problem(Location(doc.file, 1, 1), "a spec must be a YAML mapping"))
     doc = _with_publiccode(doc, base_dir)
     problems = list(cross_field_problems(doc))
-    data = _with_default_name(doc.data, default_name)
+    data = _with_default_language(_with_default_name(doc.data, default_name))
     spec, invalid = validate_located(Spec, doc, data)
     problems.extend(invalid)
     if problems or spec is None:
@@ -71,6 +71,14 @@ def _with_default_name(data: dict[str, Any], default_name: str) -> dict[str, Any
         return {**data, "output": {"name": default_name}}
     if isinstance(output, dict) and output.get("name") is None:
         return {**data, "output": {**output, "name": default_name}}
+    return data
+
+
+def _with_default_language(data: dict[str, Any]) -> dict[str, Any]:
+    """A bilingual spec's `language` is its first language unless it says otherwise."""
+    languages = data.get("languages")
+    if data.get("language") is None and isinstance(languages, list) and languages:
+        return {**data, "language": languages[0]}
     return data
 
 

@@ -31,6 +31,7 @@ from procuregen.spec.types import (
 )
 
 DocumentKind = Literal["framework", "call-off"]
+Language = Literal["en", "sv"]
 Service = Literal["development", "maintenance", "support", "hosting", "training"]
 SERVICES_NEEDING_LEVELS = ("support", "hosting")
 BUNDLED_LIBRARY = "oss-framework"
@@ -453,7 +454,17 @@ class Spec(Model):
         + BUNDLED_LIBRARY,
     )
     document: DocumentKind = Field(description="Which document to draft: framework or call-off.")
-    language: Literal["en"] = Field("en", description="Language of the agreement.")
+    language: Language = Field(
+        "en",
+        description="Language of the agreement: en or sv (with `languages`, the first of them).",
+    )
+    languages: tuple[Language, ...] = Field(
+        (),
+        description="Two languages for a bilingual agreement, side by side, e.g. [sv, en].",
+    )
+    prevailing_language: Language | None = Field(
+        None, description="With `languages`: the language whose version prevails."
+    )
     agreement: AgreementDetails = Field(description="Title, reference and date of the agreement.")
     buyer: Party = Field(description="The buying public body.")
     supplier: Party | None = Field(

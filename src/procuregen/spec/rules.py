@@ -108,6 +108,7 @@ def cross_field_problems(doc: LocatedDocument) -> Iterator[Problem]:
             )
 
     yield from _supplier_problems(doc, problem)
+    yield from _language_problems(doc, problem)
     yield from _term_problems(doc, problem)
     yield from _data_problems(doc, problem)
     yield from _value_problems(doc, problem)
@@ -156,6 +157,46 @@ def _supplier_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
             "suppliers",
             "give either supplier or suppliers, not both",
             at_key=True,
+        )
+
+
+def _language_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
+    data = doc.data
+    languages = _get(data, ("languages",))
+    prevailing = _get(data, ("prevailing_language",))
+    if not isinstance(languages, list) or not languages:
+        if prevailing is not None:
+            yield problem(
+                ("prevailing_language",),
+                "prevailing_language",
+                "only a bilingual agreement has a prevailing language; add languages: [sv, en]",
+            )
+        return
+    if len(languages) != 2 or languages[0] == languages[1]:
+        yield problem(
+            ("languages",),
+            "languages",
+            "a bilingual agreement has two different languages, e.g. [sv, en]",
+        )
+        return
+    if prevailing is None:
+        yield problem(
+            ("languages",),
+            "prevailing_language",
+            f"say which version prevails: prevailing_language: {languages[0]}",
+        )
+    elif prevailing not in languages:
+        yield problem(
+            ("prevailing_language",),
+            "prevailing_language",
+            f"{prevailing!r} is not one of languages {', '.join(map(str, languages))}",
+        )
+    language = _get(data, ("language",))
+    if language is not None and language not in languages:
+        yield problem(
+            ("language",),
+            "language",
+            f"{language!r} is not one of languages {', '.join(map(str, languages))}",
         )
 
 

@@ -1,0 +1,57 @@
+"""Markdown files with YAML front matter, as clause and translation files are written."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from procuregen.errors import LibraryError, Location, Problem
+from procuregen.yamlsource import MAX_BYTES, LocatedDocument, decode, load_text
+
+_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class MarkdownFile:
+    file: str  # as shown in messages
+    raw: bytes
+    front: LocatedDocument  # a mapping, located in the file
+    body: str
+    body_line: int  # line of the file on which the body starts
+
+
+def read_markdown(path: Path, problems: list[Problem]) -> MarkdownFile | None:
+    """The file split into located front matter and body, or None with its problems noted."""
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+        if len(raw) > MAX_BYTES:
+            problems.append(Problem(Location(file, 1, 1), f"larger than {MAX_BYTES} bytes"))
+            return None
+        text = decode(file, raw, LibraryError).replace("\r\n", "\n")
+    except OSError as exc:
+        problems.append(Problem(Location(file), f"cannot read: {exc.strerror}"))
+        return None
+    except LibraryError as error:
+        problems.extend(error.problems)
+        return None
+    if not text.startswith("---\n"):
+        problems.append(Problem(Location(file, 1, 1), "a clause file starts with --- front matter"))
+        return None
+    closing = _FENCE.search(text, 4)
+    if closing is None:
+        problems.append(Problem(Location(file, 1, 1), "front matter is not closed by ---"))
+        return None
+    front_text = text[4 : closing.start()]
+    body_line = text.count("\n", 0, closing.end()) + 2
+    body = text[closing.end() + 1 :]
+    try:
+        front = load_text(file, front_text, LibraryError, first_line=2)
+    except LibraryError as error:
+        problems.extend(error.problems)
+        return None
+    if not isinstance(front.data, dict):
+        problems.append(Problem(Location(file, 2, 1), "front matter must be a YAML mapping"))
+        return None
+    return MarkdownFile(file, raw, front, body, body_line)
