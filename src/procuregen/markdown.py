@@ -8,6 +8,7 @@ cross-references. Headings, links, images, code, quotes, rules and raw HTML are 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -79,17 +80,27 @@ def parser() -> MarkdownIt:
     return md
 
 
+_TERM = re.compile(r"\[\[([^\[\]\n]*)\]\]")
+
+
+def parse(text: str) -> list[Token]:
+    """Tokens of clause Markdown. The `|` of `[[Term|shown]]` is escaped first, so that a
+    term shown otherwise does not split a table cell."""
+    protected = _TERM.sub(lambda m: "[[" + re.sub(r"(?<!\\)\|", r"\\|", m[1]) + "]]", text)
+    return parser().parse(protected)
+
+
 def parse_reference(content: str) -> tuple[str | None, str | None, str | None]:
     """Split `[[...]]` content: `#id` is a reference, `Term|shown` a term shown otherwise."""
     if content.startswith("#"):
         return None, content[1:].strip(), None
-    term, _, shown = content.partition("|")
+    term, _, shown = content.replace("\\|", "|").partition("|")
     return term.strip(), None, (shown.strip() or None)
 
 
 def references(text: str) -> Iterator[Reference]:
     """Every `[[...]]` in Markdown text, with its 1-based line; escaped brackets do not count."""
-    for token in parser().parse(text):
+    for token in parse(text):
         if token.type == "inline" and token.children:
             line = token.map[0] + 1 if token.map else 1
             for child in token.children:
@@ -116,7 +127,7 @@ class _Converter:
         self.line = 1
 
     def blocks(self, text: str) -> tuple[Block, ...]:
-        self.tokens = parser().parse(text)
+        self.tokens = parse(text)
         self.index = 0
         result: list[Block] = []
         while self.index < len(self.tokens):

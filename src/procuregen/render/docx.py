@@ -7,6 +7,7 @@ import io
 import json
 import uuid
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from procuregen import __version__
@@ -46,10 +47,10 @@ def render_docx(
         document.init_docx()
         styles = document.docx.styles
         body = document.new_subdoc()
-        _write(body, agreement.sections, styles, agreement.language)
+        _write(body, agreement, False, styles)
         context["body"] = body
         schedules = document.new_subdoc()
-        _write(schedules, agreement.schedules, styles, agreement.language)
+        _write(schedules, agreement, True, styles)
         context["schedules_body"] = schedules
         document.render(context, jinja_env=make_environment("xml"), autoescape=True)
     except TemplateError as exc:
@@ -95,6 +96,47 @@ class _BodyWriter:
         self.body = body
         self.style_ids = style_ids
         self.quotes = (gettext(language, "\u201c"), gettext(language, "\u201d"))
+        self.other: _BodyWriter | None = None  # the second language's writer, bilingual
+
+    def page_break(self) -> None:
+        sub = self.etree.SubElement
+        run = sub(sub(self.body, _w("p")), _w("r"))
+        sub(run, _w("br")).set(_w("type"), "page")
+
+    def pair(
+        self,
+        style: str,
+        item: Any,
+        twin: Any,
+        write: Callable[[_BodyWriter, Any], None],
+    ) -> None:
+        """A heading and its content; with a twin, both side by side in one table row."""
+        if twin is None or self.other is None:
+            self.paragraph(style, (Run(item.heading),))
+            write(self, item)
+            return
+        sub = self.etree.SubElement
+        table = sub(self.body, _w("tbl"))
+        properties = sub(table, _w("tblPr"))
+        width = sub(properties, _w("tblW"))
+        width.set(_w("w"), "5000")
+        width.set(_w("type"), "pct")
+        sub(properties, _w("tblLayout")).set(_w("type"), "fixed")
+        grid = sub(table, _w("tblGrid"))
+        for _ in range(2):
+            sub(grid, _w("gridCol")).set(_w("w"), "4535")
+        row = sub(table, _w("tr"))
+        for writer, text in ((self, item), (self.other, twin)):
+            cell = sub(row, _w("tc"))
+            cell_width = sub(sub(cell, _w("tcPr")), _w("tcW"))
+            cell_width.set(_w("w"), "2500")
+            cell_width.set(_w("type"), "pct")
+            inner = _BodyWriter(cell, writer.style_ids, "en")
+            inner.quotes = writer.quotes
+            inner.paragraph(style, (Run(text.heading),))
+            write(inner, text)
+            if cell[-1].tag == _w("tbl"):  # a cell ends with a paragraph (ECMA-376 17.4.66)
+                sub(cell, _w("p"))
 
     def paragraph(
         self, style: str, runs: tuple[Run, ...], prefix: str = "", *, new_page: bool = False
@@ -174,24 +216,39 @@ class _BodyWriter:
         return indent
 
 
-def _write(subdoc: Any, sections: tuple[Section, ...], styles: Any, language: str) -> None:
-    """Sections (or schedules, each on a new page) as headings, clauses and blocks."""
+def _write(subdoc: Any, agreement: Agreement, schedules: bool, styles: Any) -> None:
+    """Sections (or schedules, each on a new page) as headings, clauses and blocks; for a
+    bilingual agreement, each heading and clause beside its translation in a two-column
+    table, so that Word keeps the pairs together."""
     element = subdoc.subdocx.element.body
     if element.sectPr is not None:
         element.remove(element.sectPr)
-    writer = _BodyWriter(element, {name: styles[name].style_id for name in STYLES}, language)
-    for section in sections:
-        writer.paragraph("Heading 1", (Run(section.heading),), new_page=section.schedule)
-        for clause in section.clauses:
-            writer.paragraph("Heading 2", (Run(clause.heading),))
-            for block in clause.blocks:
-                writer.block(block)
-        for part in section.terms:
-            writer.paragraph("Heading 2", (Run(part.heading),))
-            for clause in part.clauses:
-                writer.paragraph("Heading 3", (Run(clause.heading),))
-                for block in clause.blocks:
-                    writer.block(block)
+    ids = {name: styles[name].style_id for name in STYLES}
+    writer = _BodyWriter(element, ids, agreement.language)
+    parallel = agreement.parallel
+    sections = agreement.schedules if schedules else agreement.sections
+    others: tuple[Section | None, ...] = (None,) * len(sections)
+    if parallel is not None:
+        others = parallel.schedules if schedules else parallel.sections
+        writer.other = _BodyWriter(element, ids, parallel.language)
+    for section, other in zip(sections, others, strict=True):
+        if section.schedule:
+            writer.page_break()
+        writer.pair("Heading 1", section, other, lambda w, s: None)
+        for index, clause in enumerate(section.clauses):
+            twin = other.clauses[index] if other else None
+            writer.pair("Heading 2", clause, twin, _blocks)
+        for index, part in enumerate(section.terms):
+            twin_part = other.terms[index] if other else None
+            writer.pair("Heading 2", part, twin_part, lambda w, s: None)
+            for number, clause in enumerate(part.clauses):
+                twin = twin_part.clauses[number] if twin_part else None
+                writer.pair("Heading 3", clause, twin, _blocks)
+
+
+def _blocks(writer: _BodyWriter, clause: Any) -> None:
+    for block in clause.blocks:
+        writer.block(block)
 
 
 def _properties(docx: Any, agreement: Agreement) -> None:
