@@ -264,12 +264,23 @@ def test_call_off_without_supplier(tmp_path: Path) -> None:
     assert errors_of(tmp_path, text) == ["2:11: supplier: a call-off needs a supplier"]
 
 
+def test_framework_term_limit_cites_the_statute_of_the_governing_law(tmp_path: Path) -> None:
+    text = edit("document: call-off", "document: framework")
+    text = edit("  months: 24", "  months: 36\n  extensions: [12, 12]", text)
+    for law, statute in (
+        ("GB", "Procurement Act 2023 section 47"),
+        ("DE", "Directive 2014/24/EU Article 33"),
+    ):
+        errors = errors_of(tmp_path, edit("governing_law: SE", f"governing_law: {law}", text))
+        assert any(f"({statute}); this one runs 60" in e for e in errors), errors
+
+
 def test_framework_runs_at_most_four_years(tmp_path: Path) -> None:
     text = edit("document: call-off", "document: framework")
     text = edit("  months: 24", "  months: 36\n  extensions: [12, 12]", text)
     assert errors_of(tmp_path, text) == [
         "22:11: term.months: a framework agreement runs at most 48 months with its extensions"
-        " (Directive 2014/24/EU Article 33); this one runs 60"
+        " (LOU (2016:1145) chapter 7 section 2); this one runs 60"
     ]
 
 

@@ -15,6 +15,12 @@ from procuregen.spec.model import SERVICES_NEEDING_LEVELS, TIME_AND_MATERIALS, a
 from procuregen.yamlsource import LocatedDocument, Path
 
 FRAMEWORK_MAX_MONTHS = 48  # Directive 2014/24/EU Article 33(1): four years, extensions included
+# The same four years as each jurisdiction pack's statute states it.
+_FRAMEWORK_TERM_LAW = {
+    "SE": "LOU (2016:1145) chapter 7 section 2",
+    "GB": "Procurement Act 2023 section 47",
+    "": "Directive 2014/24/EU Article 33",
+}
 _BOOL = TypeAdapter(bool)
 _DATE = TypeAdapter(dt.date)
 
@@ -209,13 +215,15 @@ def _term_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
     added = [_number(e) for e in extensions] if isinstance(extensions, list) else []
     if months is None or None in added:
         return
+    law = str(_get(data, ("law", "governing_law")) or "")
     total = months + sum(e for e in added if e is not None)
     if total > FRAMEWORK_MAX_MONTHS:
         yield problem(
             ("term", "months"),
             "term.months",
             f"a framework agreement runs at most {FRAMEWORK_MAX_MONTHS} months with its "
-            f"extensions (Directive 2014/24/EU Article 33); this one runs {total}",
+            f"extensions ({_FRAMEWORK_TERM_LAW.get(law, _FRAMEWORK_TERM_LAW[''])}); this one "
+            f"runs {total}",
         )
 
 
