@@ -23,8 +23,7 @@ BILINGUAL = "bilingual-school-platform"
 ENGLISH_LAW = "uk-council-english-law"
 
 # Common English words that are not also Swedish words: none may stand in a Swedish text.
-ENGLISH_WORDS = set(
-    """the and of to shall must will would which that this these those with within from by
+_ENGLISH = """the and of to shall must will would which that this these those with within from by
     any each other such where when whether unless until upon after before between
     without into onto than then there their they them it its is are be been being was were
     has have had not no nor our your his her who whom whose what how why also only
@@ -33,8 +32,8 @@ ENGLISH_WORDS = set(
     courts day days month months year years cent percent notice written writing
     terms value amount invoice payment liability insurance security
     maintenance development hosting training delivery deliverables acceptance
-    behalf annex article regulation directive paragraph following""".split()
-)
+    behalf annex article regulation directive paragraph following"""
+ENGLISH_WORDS = set(_ENGLISH.split())
 WORD = re.compile(r"[A-Za-zÅÄÖåäöÉéÜü]+")
 
 
@@ -95,6 +94,8 @@ def test_the_bilingual_agreement_pairs_every_clause(drafted_examples: dict[str, 
     text = pdf_text(drafted.pdf)
     for swedish, english in zip(agreement.clauses, parallel.clauses, strict=True):
         assert swedish.heading in text and english.heading in text
+    # Each column quotes its defined terms its own way.
+    assert "\u201cBuyer\u201d" in text and "\u201dKöparen\u201d" in text
     # The language clause says which version prevails, in both languages.
     assert "svenska" in text and "Swedish" in text
     document = zipfile.ZipFile(drafted.docx).read("word/document.xml").decode("utf-8")
@@ -229,3 +230,28 @@ def test_a_term_shown_otherwise_does_not_split_a_table_cell() -> None:
     assert isinstance(table, Table)
     assert [[run.text for run in cell] for cell in table.rows[0]] == [["Köparens", " ombud"], ["x"]]
     assert table.rows[0][0][0].term == "Köparen"
+
+
+def test_every_template_word_has_a_swedish_translation() -> None:
+    """No word a template prints falls back to English in a Swedish agreement."""
+    from procuregen.messages import gettext
+    from tests.conftest import ROOT
+
+    sources = [
+        ROOT / "templates" / "default" / "agreement.html",
+        ROOT / "templates" / "default" / "build_docx_template.py",
+        ROOT / "src" / "procuregen" / "assemble" / "numbering.py",
+        ROOT / "src" / "procuregen" / "render" / "context.py",
+    ]
+    messages = {
+        message
+        for source in sources
+        for message in re.findall(
+            r'(?:_|words|gettext)\((?:language, )?"([^"]+)"', source.read_text("utf-8")
+        )
+    }
+    messages |= {"Buyer", "Supplier", "Framework Authority", "and", "or"}
+    assert len(messages) > 15
+    words = [m for m in messages if any(c.isalpha() for c in m)]  # not the quotation marks
+    untranslated = sorted(m for m in words if gettext("sv", m) == m)
+    assert untranslated == []

@@ -28,3 +28,5 @@ def test_wheel_contains_the_bundled_library_and_templates(tmp_path: Path) -> Non
         assert f"procuregen/bundled/templates/default/{name}" in names
     assert "procuregen/data/osi-approved.txt" in names
     assert "procuregen/data/starter-spec.yaml" in names
+    for language in ("en", "sv"):
+        assert f"procuregen/locale/{language}/LC_MESSAGES/procuregen.po" in names

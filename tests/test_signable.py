@@ -52,8 +52,21 @@ SERVICE_WORDS: dict[str, set[str]] = {
     "Recovery Time Objective": {"hosting"},
     "Fix Time": {"maintenance"},
 }
-# "Schedule 3 (Price Schedule)": a title in capitalised words.
-SCHEDULE_MENTION = re.compile(r"Schedule (\d+) \(((?:[A-Z][\w-]*)(?: (?:[A-Z][\w-]*|and|of))*)\)")
+# "Schedule 3 (Price Schedule)", "bilaga 3 (Prisbilaga)": a reference to a schedule.
+SCHEDULE_MENTION = {
+    "en": re.compile(r"Schedule (\d+) \(((?:[A-Z][\w-]*)(?: (?:[A-Z][\w-]*|and|of))*)\)"),
+    "sv": re.compile(r"[Bb]ilaga (\d+) \(([A-ZÅÄÖ][\w-]*(?: [\wåäö-]+)*)\)"),
+}
+# The defined terms that rely on a schedule, and the schedule, in each language.
+SCHEDULE_TERMS = {
+    "en": (("Price Schedule", "Price Schedule"), ("Specification", "Contract Documents")),
+    "sv": (("Prisbilagan", "Prisbilaga"), ("Kravspecifikationen", "Avtalshandlingar")),
+}
+GLOSSARY = yaml.safe_load(
+    (EXAMPLES[0].parent.parent / "clauses" / "oss-framework" / "glossary.sv.yaml").read_text(
+        "utf-8"
+    )
+)
 
 
 def base_spec() -> dict[str, Any]:
@@ -126,12 +139,13 @@ def schedule_problems(agreement: Agreement, text: str) -> list[str]:
     present = {(s.number, s.title) for s in agreement.schedules}
     problems = [
         f"mentions Schedule {n} ({title}), which is not in it"
-        for n, title in set(SCHEDULE_MENTION.findall(text))
+        for n, title in set(SCHEDULE_MENTION[agreement.language].findall(text))
         if (n, title) not in present
     ]
-    needs = [("Price Schedule", "Price Schedule")]
+    terms = SCHEDULE_TERMS[agreement.language]
+    needs = [terms[0]]
     if agreement.document == "call-off":
-        needs.append(("Specification", "Contract Documents"))
+        needs.append(terms[1])
     for term, schedule in needs:
         if term in text and schedule not in {s.title for s in agreement.schedules}:
             problems.append(f"uses {term!r} but has no {schedule} schedule")
@@ -146,9 +160,12 @@ def service_problems(agreement: Agreement, text: str, services: set[str]) -> lis
         and not SERVICE_CLAUSES[c.id] & services
         and not c.number.startswith("S1/")  # a framework's call-off terms cover all services
     ]
+    words = SERVICE_WORDS.items()
+    if agreement.language == "sv":
+        words = {GLOSSARY[word]: needed for word, needed in SERVICE_WORDS.items()}.items()
     problems += [
         f"says {word!r} although {' or '.join(sorted(needed))} is not bought"
-        for word, needed in SERVICE_WORDS.items()
+        for word, needed in words
         if word.lower() in text.lower() and not needed & services
     ]
     return problems

@@ -3,13 +3,45 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from procuregen.errors import LibraryError, Location, Problem
 from procuregen.yamlsource import MAX_BYTES, LocatedDocument, decode, load_text
 
 _FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+
+class FrontMatterText:
+    """What a clause and its translations share: a located front matter and a body.
+
+    A mixin for frozen dataclasses that have `meta` (with `title` and `defines`), `file`,
+    `body_line` and `front`.
+    """
+
+    meta: Any
+    file: str
+    body_line: int
+    front: LocatedDocument
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.title)
+
+    @property
+    def defines(self) -> Mapping[str, str]:
+        defines: Mapping[str, str] = self.meta.defines
+        return defines
+
+    def at(self, *path: str | int) -> Location:
+        """Where a front matter field was written."""
+        return self.front.locate(path)
+
+    def body_location(self, line: int) -> Location:
+        """A 1-based line of the body as a place in the file."""
+        return Location(self.file, self.body_line + line - 1)
 
 
 @dataclass(frozen=True)

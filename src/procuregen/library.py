@@ -13,7 +13,7 @@ from pydantic import Field
 
 from procuregen.environment import ClauseSandbox, make_environment
 from procuregen.errors import LibraryError, Location, Problem, sorted_problems
-from procuregen.frontmatter import read_markdown
+from procuregen.frontmatter import FrontMatterText, read_markdown
 from procuregen.resources import bundled_root
 from procuregen.spec.model import BUNDLED_LIBRARY, DocumentKind, Model
 from procuregen.spec.types import CountryCode, Line, Paragraph, Slug, SpdxExpression
@@ -104,7 +104,7 @@ class ClauseMeta(Model):
 
 
 @dataclass(frozen=True)
-class Clause:
+class Clause(FrontMatterText):
     """One clause file: its front matter, its body (Jinja over Markdown) and where it is."""
 
     meta: ClauseMeta
@@ -119,22 +119,6 @@ class Clause:
     @property
     def id(self) -> str:
         return self.meta.id
-
-    @property
-    def title(self) -> str:
-        return self.meta.title
-
-    @property
-    def defines(self) -> Mapping[str, str]:
-        return self.meta.defines
-
-    def at(self, *path: str | int) -> Location:
-        """Where a front matter field was written."""
-        return self.front.locate(path)
-
-    def body_location(self, line: int) -> Location:
-        """A 1-based line of the body as a place in the file."""
-        return Location(self.file, self.body_line + line - 1)
 
 
 ClauseText = Clause | Translation  # a clause as written in one language

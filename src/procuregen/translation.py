@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import Field
 
 from procuregen.errors import LibraryError, Location, Problem
-from procuregen.frontmatter import read_markdown
+from procuregen.frontmatter import FrontMatterText, read_markdown
 from procuregen.spec.model import Model
 from procuregen.spec.types import Line, Paragraph
 from procuregen.validation import validate_located
@@ -39,7 +39,7 @@ class TranslationMeta(Model):
 
 
 @dataclass(frozen=True)
-class Translation:
+class Translation(FrontMatterText):
     """One language version of a clause."""
 
     id: str  # the clause it translates
@@ -51,20 +51,6 @@ class Translation:
     body_line: int
     sha256: str
     front: LocatedDocument
-
-    @property
-    def title(self) -> str:
-        return self.meta.title
-
-    @property
-    def defines(self) -> Mapping[str, str]:
-        return self.meta.defines
-
-    def at(self, *path: str | int) -> Location:
-        return self.front.locate(path)
-
-    def body_location(self, line: int) -> Location:
-        return Location(self.file, self.body_line + line - 1)
 
 
 def translation_name(name: str) -> tuple[str, str] | None:

@@ -85,6 +85,11 @@ def render_context(agreement: Agreement) -> dict[str, Any]:
 
     return {
         "_": translate,
+        # The quotation marks around a defined term, by language (”Köparen”, “Buyer”).
+        "quotes": {
+            code: (gettext(code, "\u201c"), gettext(code, "\u201d"))
+            for code in (agreement.language, *(p.language for p in [agreement.parallel] if p))
+        },
         "agreement": agreement,
         "sections": agreement.sections,
         "title": spec.agreement.title,
