@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from procuregen.lint import lint_library
 from tests.conftest import Run, write_tree
 from tests.libraries import base_library, clause
@@ -114,3 +116,70 @@ def test_an_unknown_filter_is_found_at_its_line(tmp_path: Path) -> None:
     assert findings(tmp_path, files) == [
         "lib/general/f.md:12: error: template: No filter named 'nosuch'."
     ]
+
+
+def test_lint_names_the_library_and_lints_the_one_in_the_current_folder(
+    tmp_path: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {**base_library(), **dict([clause("broken", "general", "{{ x }}\n")])})
+    monkeypatch.chdir(tmp_path / "lib")
+    result = cli("clauses", "lint")
+    assert result.exit_code == 1, "a broken fork in the current folder is linted, not the bundled"
+    assert "broken.md" in result.stderr
+    assert result.stdout.strip().startswith(f"{tmp_path / 'lib'}: ")
+    assert result.stdout.strip().endswith("1 error, 0 warnings")
+
+
+def test_a_clause_relying_on_a_deprecated_one_is_a_finding(tmp_path: Path) -> None:
+    files = {
+        **base_library(),
+        **dict(
+            [
+                clause("legacy", "general", "Old text.\n", status="deprecated", order=90),
+                clause("user", "general", "See [[#legacy]].\n", requires=["legacy"], order=91),
+            ]
+        ),
+    }
+    found = findings(tmp_path, files)
+    assert (
+        "lib/general/user.md:11:3: error: requires: user relies on legacy, which is deprecated"
+        in found
+    )
+    assert (
+        "lib/general/user.md:14: error: [[#legacy]]: user relies on legacy, which is deprecated"
+        in found
+    )
+
+
+def test_a_broken_front_matter_does_not_hide_the_body_findings(tmp_path: Path) -> None:
+    files = {**base_library(), "lib/general/bad.md": "---\nid: bad\ncolour: red\n---\n{% if %}\n"}
+    found = findings(tmp_path, files)
+    assert any(f.startswith("lib/general/bad.md:5: error: template:") for f in found), found
+    assert any("colour: unknown field" in f for f in found)
+
+
+def test_since_reports_a_clause_changed_without_a_version_bump(
+    tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    import subprocess
+
+    write_tree(tmp_path, base_library())
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "library")
+    scope = tmp_path / "lib" / "general" / "scope.md"
+    scope.write_text(scope.read_text("utf-8") + "A new sentence.\n", encoding="utf-8")
+    result = cli("clauses", "lint", "--library", tmp_path / "lib", "--since", "HEAD")
+    assert result.exit_code == 1
+    assert (
+        f"{scope}:4:10: error: version: scope changed since HEAD but is still 1.0.0; raise it"
+    ) in result.stderr

@@ -355,3 +355,38 @@ def test_a_framework_before_award_has_a_supplier_block_to_fill_in(tmp_path: Path
         "For and on behalf of <strong>________________________________</strong> (the Supplier)"
         in html
     )
+
+
+def test_the_approval_checklist_lists_unapproved_clauses_and_strict_refuses_them(
+    tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    import json
+
+    from tests.conftest import write_tree
+    from tests.libraries import base_library, clause
+    from tests.specs import VALID
+
+    files = base_library()
+    path, text = clause(
+        "scope",
+        "general",
+        "The Supplier delivers.\n",
+        order=20,
+        approved_by="Legal Team",
+        approved_on="2026-11-01",
+        approved_version="1.0.0",
+    )
+    files[path] = text
+    write_tree(tmp_path, {**files, "spec.yaml": VALID})
+    report = json.loads(
+        cli("explain", "--json", tmp_path / "spec.yaml", "--library", tmp_path / "lib").stdout
+    )
+    checklist = report["approval_checklist"]
+    assert "scope: no legal approval recorded for version 1.0.0" not in checklist
+    assert "definitions: no legal approval recorded for version 1.0.0" in checklist
+    strict = cli("check", "--strict", tmp_path / "spec.yaml", "--library", tmp_path / "lib")
+    assert strict.exit_code == 1
+    assert (
+        "definitions: no legal approval recorded for version 1.0.0 (--strict drafts only "
+        "approved clauses and positions)"
+    ) in strict.stderr

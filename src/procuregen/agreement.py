@@ -78,6 +78,8 @@ class NumberedClause:
     blocks: tuple[Block, ...]
     status: str = "approved"
     label: str = ""  # the number printed before the title; default: number
+    approval: str = ""  # "approved by NAME on DATE" for this version; "" when it has none
+    needs_approval: bool = False  # a position that needs approval whenever it is chosen
 
     @property
     def heading(self) -> str:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from procuregen.agreement import Agreement, Trace
+from procuregen.approvals import approval_checklist
 from procuregen.assemble import assemble
 from procuregen.errors import AssemblyError, Problem, sorted_problems
 from procuregen.library import Library, library_path, load_library
@@ -42,8 +43,16 @@ def build(
     agreement, trace = assemble(spec_file.spec, library, locate=spec_file.locate, usage=usage)
     unused = unused_values(spec_file.source, [usage], printed_paths(spec_file.spec))
     warnings = sorted_problems([*trace.warnings, *unused])
-    if strict and warnings:
-        raise AssemblyError([w.as_error() for w in warnings])
+    if strict:
+        unapproved = [
+            Problem(
+                library.clauses[item.clause].at("id"),
+                f"{item} (--strict drafts only approved clauses and positions)",
+            )
+            for item in approval_checklist(agreement)
+        ]
+        if warnings or unapproved:
+            raise AssemblyError([*(w.as_error() for w in warnings), *unapproved])
     return spec_file, library, agreement, replace(trace, warnings=tuple(warnings))
 
 

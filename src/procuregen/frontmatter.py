@@ -23,6 +23,7 @@ class FrontMatterText:
 
     meta: Any
     file: str
+    body: str
     body_line: int
     front: LocatedDocument
 
@@ -68,6 +69,15 @@ def read_markdown(path: Path, problems: list[Problem]) -> MarkdownFile | None:
     except LibraryError as error:
         problems.extend(error.problems)
         return None
+    return _split(file, raw, text, problems)
+
+
+def read_markdown_text(file: str, text: str) -> MarkdownFile | None:
+    """A clause file's text (from git, say) split like a file on disk; None if it is broken."""
+    return _split(file, text.encode("utf-8"), text.replace("\r\n", "\n"), [])
+
+
+def _split(file: str, raw: bytes, text: str, problems: list[Problem]) -> MarkdownFile | None:
     if not text.startswith("---\n"):
         problems.append(Problem(Location(file, 1, 1), "a clause file starts with --- front matter"))
         return None

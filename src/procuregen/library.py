@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -79,8 +80,9 @@ class ClauseMeta(Model):
     id: Slug = Field(description="Clause id; equal to the file name.")
     title: Line = Field(description="Heading of the clause.")
     version: str = Field(pattern=SEMVER, description="Semantic version of the clause text.")
-    status: Literal["draft", "approved", "deprecated"] = Field(
-        description="Only approved clauses go in unless the spec's clauses.include names them."
+    status: Literal["draft", "approved", "deprecated", "retired"] = Field(
+        description="Only approved clauses go in unless the spec's clauses.include names them; "
+        "a retired clause never goes in."
     )
     section: Slug = Field(description="Section the clause belongs to; equal to its folder.")
     order: int = Field(0, ge=0, le=1_000_000, description="Position within its section.")
@@ -94,6 +96,14 @@ class ClauseMeta(Model):
     default: bool = Field(False, description="The slot's default position.")
     aliases: tuple[Slug, ...] = Field(
         (), description="Former ids of this clause; a spec naming one is warned and redirected."
+    )
+    needs_approval: bool = Field(
+        False, description="A slot position that needs approval each time a spec chooses it."
+    )
+    approved_by: Line | None = Field(None, description="Who approved the clause legally.")
+    approved_on: dt.date | None = Field(None, description="When it was approved (ISO 8601).")
+    approved_version: str | None = Field(
+        None, pattern=SEMVER, description="The version of the clause that was approved."
     )
     requires: tuple[Slug, ...] = Field((), description="Clauses that must also be in.")
     conflicts: tuple[Slug, ...] = Field((), description="Clauses that must not also be in.")

@@ -14,10 +14,12 @@ from jinja2.exceptions import TemplateAssertionError
 
 from procuregen.environment import ClauseSandbox
 from procuregen.errors import Location
+from procuregen.frontmatter import FrontMatterText, read_markdown
 from procuregen.library import Clause, ClauseText, Library, read_library
 from procuregen.markdown import MarkdownError, check_subset, references
 from procuregen.template_names import unknown_names
 from procuregen.translation import Translation
+from procuregen.yamlsource import LocatedDocument
 
 Severity = Literal["error", "warning"]
 _BLOCK_TAG_LINE = re.compile(r"^[ \t]*\{%.*%\}[ \t]*$", re.MULTILINE)
@@ -33,12 +35,24 @@ class Finding:
         return f"{self.location}: {self.severity}: {self.message}"
 
 
+def lint_root(library_dir: Path | None, here: Path) -> Path:
+    """The library to lint: --library, else the one in the current folder, else the bundled."""
+    from procuregen.library import LIBRARY_FILE, library_path
+
+    if library_dir is None and (here / LIBRARY_FILE).is_file():
+        return here
+    return library_path(None, library_dir)
+
+
 def lint_library(root: Path) -> list[Finding]:
-    """Every finding for the library at `root`, sorted by place."""
+    """Every finding for the library at `root`, sorted by place, all in one run: a clause whose
+    front matter is broken still has its body checked."""
     library, problems = read_library(root)
     findings = [Finding("error", p.location, p.message) for p in problems]
     if library is not None:
-        findings.extend(_Linter(library).findings())
+        linter = _Linter(library)
+        findings.extend(linter.findings())
+        findings.extend(linter.unloaded_bodies(root, {p.location.file for p in problems}))
     return sorted(set(findings), key=lambda f: (f.location, f.message))
 
 
@@ -63,6 +77,18 @@ class _Linter:
         yield from self.names()
         for language in self.library.meta.languages[1:]:
             yield from self.translations(language)
+
+    def unloaded_bodies(self, root: Path, broken: set[str]) -> Iterator[Finding]:
+        """The bodies of clause files that did not load, checked all the same."""
+        for path in sorted(root.rglob("*.md")):
+            if str(path) not in broken or path.parent == root:
+                continue
+            markdown = read_markdown(path, [])
+            if markdown is None:
+                continue
+            text = _Unloaded(markdown.file, markdown.body, markdown.body_line, markdown.front)
+            yield from self.template(text, text.body, text.body_location)
+            yield from self.markdown(text)
 
     # -- translations -------------------------------------------------------------------
 
@@ -199,6 +225,8 @@ class _Linter:
             for index, other in enumerate(getattr(clause.meta, field)):
                 if other not in self.clauses:
                     yield Finding("error", clause.at(field, index), f"{field}: no clause {other!r}")
+        for index, other in enumerate(clause.meta.requires):
+            yield from self.live(clause, other, clause.at("requires", index), "requires")
         flags = clause.meta
         if flags.mandatory and (flags.optional or flags.when or flags.slot):
             yield Finding(
@@ -219,7 +247,7 @@ class _Linter:
             )
 
     def template(
-        self, clause: ClauseText, source: str, locate: Callable[[int], Location]
+        self, clause: FrontMatterText, source: str, locate: Callable[[int], Location]
     ) -> Iterator[Finding]:
         """Syntax, unknown names and references of one template; `locate` maps its lines."""
         try:
@@ -236,12 +264,26 @@ class _Linter:
             )
         for reference in references(source):
             target = reference.target
+            if target is not None and isinstance(clause, Clause):
+                yield from self.live(clause, target, locate(reference.line), f"[[#{target}]]")
             if target is not None and target not in self.clauses and not self.is_schedule(target):
                 yield Finding(
                     "error",
                     locate(reference.line),
                     f"[[#{target}]]: no such clause or schedule",
                 )
+
+    def live(self, clause: Clause, other: str, where: Location, field: str) -> Iterator[Finding]:
+        """A clause that relies on a deprecated or retired one breaks when it goes."""
+        target = self.clauses.get(other)
+        if target is None or clause.meta.status in ("deprecated", "retired"):
+            return
+        if target.meta.status in ("deprecated", "retired"):
+            yield Finding(
+                "error",
+                where,
+                f"{field}: {clause.id} relies on {other}, which is {target.meta.status}",
+            )
 
     def is_schedule(self, section: str) -> bool:
         return any(section in d.schedules for d in self.library.meta.documents.values())
@@ -271,7 +313,7 @@ class _Linter:
                     "on a line of its own",
                 )
 
-    def markdown(self, clause: ClauseText) -> Iterator[Finding]:
+    def markdown(self, clause: FrontMatterText) -> Iterator[Finding]:
         # Lines that hold only a {% %} tag vanish when rendered: blank them, keeping line numbers.
         text = _BLOCK_TAG_LINE.sub("", clause.body)
         try:
@@ -340,6 +382,17 @@ class _Linter:
                 yield Finding(
                     "warning", clause.at("defines", term), f"defines: {term!r} is never used"
                 )
+
+
+@dataclass(frozen=True)
+class _Unloaded(FrontMatterText):
+    """A clause file whose front matter is broken: only its body can be checked."""
+
+    file: str
+    body: str
+    body_line: int
+    front: LocatedDocument
+    meta: None = None
 
 
 def _always(where: Location) -> Callable[[int], Location]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from procuregen import __version__
 from procuregen.agreement import Agreement
+from procuregen.approvals import approval_checklist
 from procuregen.spec import Spec
 
 MANIFEST_FORMAT = 1
@@ -70,10 +71,12 @@ def build_manifest(
                 "number": c.number,
                 "version": c.version,
                 "status": c.status,
+                "approval": c.approval or None,
                 "sha256": c.sha256,
             }
             for c in agreement.clauses
         ],
+        "approval_checklist": [str(item) for item in approval_checklist(agreement)],
     }
 
 

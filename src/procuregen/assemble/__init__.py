@@ -24,7 +24,7 @@ from procuregen.agreement import (
     Trace,
 )
 from procuregen.errors import AssemblyError, Location, Problem, sorted_problems
-from procuregen.library import ClauseText, Library, body_template
+from procuregen.library import Clause, ClauseText, Library, body_template
 from procuregen.spec import Spec
 from procuregen.spec.model import DocumentKind
 from procuregen.usage import Usage
@@ -87,6 +87,14 @@ def assemble(
         tuple(sorted_problems([*main.warnings, *_jurisdiction_warnings(spec, library, locate)])),
     )
     return agreement, trace
+
+
+def approval_of(clause: Clause) -> str:
+    """The legal approval recorded for the clause's current version, or ""."""
+    meta = clause.meta
+    if meta.approved_by and meta.approved_on and meta.approved_version == meta.version:
+        return f"approved by {meta.approved_by} on {meta.approved_on.isoformat()}"
+    return ""
 
 
 def _jurisdiction_warnings(spec: Spec, library: Library, locate: Locate) -> list[Problem]:
@@ -222,6 +230,8 @@ class _Document:
             blocks,
             clause.meta.status,
             number.label,
+            approval_of(clause),
+            clause.meta.needs_approval,
         )
 
     def embed(self, document: DocumentKind, schedule_number: str) -> tuple[Section, ...]:
@@ -251,6 +261,8 @@ class _Document:
                         c.blocks,
                         c.status,
                         c.label,
+                        c.approval,
+                        c.needs_approval,
                     )
                     for c in s.clauses
                 ),

@@ -137,6 +137,12 @@ class Selection:
                         f"clauses.{lever}[{index}]: {clause_id!r} is a position of "
                         f"slot {clause.meta.slot!r}; pick positions with clauses.choose",
                     )
+                elif lever == "include" and clause.meta.status == "retired":
+                    self.fail(
+                        where,
+                        f"clauses.include[{index}]: {clause_id!r} is retired and can no longer "
+                        "go into an agreement",
+                    )
                 elif lever == "exclude" and clause.meta.mandatory:
                     self.fail(
                         where,

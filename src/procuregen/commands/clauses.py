@@ -88,31 +88,51 @@ def show_command(clause_id: str, library_dir: Path | None) -> None:
 @group.command("lint")
 @library_option
 @json_option
-def lint_command(library_dir: Path | None, as_json: bool) -> None:
-    """Check a library; exit 1 on errors, 0 when there are warnings only."""
-    from procuregen.library import library_path
-    from procuregen.lint import lint_library
+@click.option(
+    "--since",
+    "since",
+    metavar="REV",
+    help="Also report every clause changed since this git revision without a version bump.",
+)
+def lint_command(library_dir: Path | None, as_json: bool, since: str | None) -> None:
+    """Check a library (--library, else the one in this folder, else the bundled one); exit 1
+    on errors, 0 when there are warnings only. Always names the library it checked."""
+    from procuregen.history import changed_without_bump
+    from procuregen.lint import lint_library, lint_root
 
-    findings = lint_library(library_path(None, library_dir))
-    if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "severity": f.severity,
-                        "file": f.location.file,
-                        "line": f.location.line,
-                        "column": f.location.column,
-                        "message": f.message,
-                    }
-                    for f in findings
-                ],
-                indent=2,
-                ensure_ascii=False,
-            )
+    root = lint_root(library_dir, Path.cwd())
+    findings = lint_library(root)
+    if since is not None:
+        findings = sorted(
+            {*findings, *changed_without_bump(root, since)},
+            key=lambda f: (f.location, f.message),
         )
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    clauses = sum(1 for p in root.rglob("*.md") if p.name.count(".") == 1)
+    summary = (
+        f"{root}: {clauses} clauses, {errors} error{'s' * (errors != 1)}, "
+        f"{warnings} warning{'s' * (warnings != 1)}"
+    )
+    if as_json:
+        report = {
+            "library": str(root),
+            "clauses": clauses,
+            "findings": [
+                {
+                    "severity": f.severity,
+                    "file": f.location.file,
+                    "line": f.location.line,
+                    "column": f.location.column,
+                    "message": f.message,
+                }
+                for f in findings
+            ],
+        }
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         for finding in findings:
             click.echo(str(finding), err=True)
-    if any(f.severity == "error" for f in findings):
+        click.echo(summary)
+    if errors:
         raise SystemExit(1)

@@ -19,9 +19,11 @@ from procuregen.commands.options import echo_warnings, json_option, library_opti
 def command(spec: Path, library_dir: Path | None, as_json: bool, strict: bool) -> None:
     """Show each clause of the library: in or out of SPEC's agreement, and why."""
     from procuregen.api import build
+    from procuregen.approvals import approval_checklist
     from procuregen.spec.defaults import applied_defaults
 
-    spec_file, library, _, trace = build(spec, library_dir=library_dir, strict=strict)
+    spec_file, library, agreement, trace = build(spec, library_dir=library_dir, strict=strict)
+    checklist = [str(item) for item in approval_checklist(agreement)]
     defaults = applied_defaults(spec_file)
     echo_warnings(trace.warnings)
     if as_json:
@@ -30,6 +32,7 @@ def command(spec: Path, library_dir: Path | None, as_json: bool, strict: bool) -
             "document": trace.document,
             "clauses": [asdict(d) for d in trace.decisions],
             "defaults": [{"field": name, "value": value} for name, value in defaults],
+            "approval_checklist": checklist,
             "warnings": [
                 {"location": str(w.location), "message": w.message} for w in trace.warnings
             ],
@@ -65,3 +68,7 @@ def command(spec: Path, library_dir: Path | None, as_json: bool, strict: bool) -
         for name, value in defaults:
             applied.add_row(name, json.dumps(value, ensure_ascii=False))
         console.print(applied)
+    if checklist:
+        console.print(f"Approval checklist ({len(checklist)}):")
+        for item in checklist:
+            console.print(f"  - {item}", highlight=False)
