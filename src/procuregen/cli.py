@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from procuregen import __version__
-from procuregen.commands import check, clauses, draft, explain, init, schema, verify
+from procuregen.commands import check, clauses, diff, draft, explain, init, schema, verify
 from procuregen.errors import ProcuregenError
 
 
@@ -31,7 +31,7 @@ def cli() -> None:
 
 for command in (draft.command, check.command, explain.command, verify.command):
     cli.add_command(command)
-for command in (schema.command, init.command, clauses.group):
+for command in (schema.command, init.command, clauses.group, diff.command):
     cli.add_command(command)
 
 
