@@ -7,6 +7,8 @@ declare -A PROGRAM_PACKAGE=(
   [pdftotext]=poppler-utils
   [qpdf]=qpdf
   [soffice]=libreoffice-writer-nogui
+  # The review-site test drives /usr/bin/chromium with Playwright (no browser download).
+  [chromium]=chromium
 )
 if [ "${1:-}" = "--bench" ]; then
   PROGRAM_PACKAGE[pandoc]=pandoc

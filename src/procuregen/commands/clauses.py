@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from procuregen.commands.options import json_option, library_option
+from procuregen.commands.site import site_command
 
 if TYPE_CHECKING:
     from procuregen.library import Library
@@ -22,7 +23,7 @@ def _library(library_dir: Path | None) -> Library:
 
 @click.group("clauses")
 def group() -> None:
-    """List, show and lint the clauses of a library."""
+    """List, show, lint and review the clauses of a library."""
 
 
 @group.command("list")
@@ -136,3 +137,6 @@ def lint_command(library_dir: Path | None, as_json: bool, since: str | None) -> 
         click.echo(summary)
     if errors:
         raise SystemExit(1)
+
+
+group.add_command(site_command)
