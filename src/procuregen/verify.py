@@ -1,8 +1,20 @@
-"""`verify`: rebuild a drafted document from its embedded manifest and spec, and compare."""
+"""`verify`: rebuild a drafted document from its embedded manifest and spec, and compare.
+
+Three outcomes, each its own exit code (`Verification.exit_code`):
+
+- 0: the drafted bytes are a fresh draft's, byte for byte. For a PDF that was signed or
+  annotated afterwards, the drafted bytes are its original revision; the revisions
+  appended after it are reported (`revisions.py`), not compared.
+- 3: the bytes differ but every clause's visible text is the same: re-saved by another
+  program (`visible_text.py`).
+- 1: the text differs (which clauses, which words), the manifest names other inputs
+  (clause versions, library, template, procuregen), or the document cannot be verified.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,63 +23,153 @@ from pydantic import ValidationError
 
 from procuregen.assemble import assemble
 from procuregen.drafting import MANIFEST_ATTACHMENT, SPEC_ATTACHMENT, draft_agreement
-from procuregen.errors import Location, Problem, VerifyError
+from procuregen.errors import Location, Problem, ProcuregenError, VerifyError
 from procuregen.library import library_path, load_library
+from procuregen.revisions import Revision, describe_later, revisions
 from procuregen.spec import Spec
+
+IDENTICAL, SAME_TEXT, DIFFERS = "identical", "same-text", "differs"
+EXIT_CODES = {IDENTICAL: 0, SAME_TEXT: 3, DIFFERS: 1}
+_LIBRARY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 @dataclass(frozen=True)
 class Verification:
     document: Path
-    matches: bool
+    outcome: str  # IDENTICAL, SAME_TEXT or DIFFERS
     differences: list[str] = field(default_factory=list)
+    # A PDF with incremental updates: the drafted revision, and what the later ones add.
+    original: Revision | None = None
+    later: list[str] = field(default_factory=list)
+
+    @property
+    def matches(self) -> bool:
+        return self.outcome == IDENTICAL
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.outcome]
 
 
-def _embedded(path: Path, data: bytes) -> tuple[dict[str, Any], bytes, str]:
-    where = Location(str(path))
+def _fail(path: Path, message: str) -> VerifyError:
+    return VerifyError(Problem(Location(str(path)), message))
+
+
+def _embedded(path: Path, data: bytes, kind: str) -> tuple[dict[str, Any], bytes]:
     try:
-        if data.startswith(b"%PDF"):
+        if kind == "pdf":
             from procuregen.render.pdf import read_embedded_pdf
 
             files = read_embedded_pdf(data)
-            return json.loads(files[MANIFEST_ATTACHMENT]), files[SPEC_ATTACHMENT], "pdf"
-        if data.startswith(b"PK"):
+            manifest = json.loads(files[MANIFEST_ATTACHMENT])
+            spec = files[SPEC_ATTACHMENT]
+        else:
             from procuregen.render.docx import read_embedded_docx
 
             manifest, spec = read_embedded_docx(data)
-            return manifest, spec, "docx"
-    except (KeyError, ValueError, OSError) as exc:
-        raise VerifyError(Problem(where, f"no procuregen manifest found ({exc})")) from None
+    except (KeyError, ValueError) as exc:
+        raise _fail(path, f"no procuregen manifest found ({exc})") from None
     except Exception as exc:
-        raise VerifyError(Problem(where, f"cannot read the document: {exc}")) from None
-    raise VerifyError(Problem(where, "not a DOCX or PDF drafted by procuregen"))
+        raise _fail(path, f"cannot read the document ({type(exc).__name__}: {exc})") from None
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise _fail(path, f"the embedded manifest is not procuregen's: {problem}")
+    return manifest, spec
+
+
+def _manifest_problem(manifest: Any) -> str:
+    """What is wrong with the shape of an embedded manifest; '' when it can be used."""
+    if not isinstance(manifest, dict):
+        return "not a JSON object"
+    library, spec = manifest.get("library"), manifest.get("spec")
+    if not isinstance(library, dict) or not isinstance(library.get("id"), str):
+        return "library.id is missing"
+    if not _LIBRARY_ID.fullmatch(library["id"]):
+        return f"library.id {library['id']!r} is not a library name"
+    if not isinstance(spec, dict) or not isinstance(spec.get("sha256"), str):
+        return "spec.sha256 is missing"
+    clauses = manifest.get("clauses")
+    if not isinstance(clauses, list) or not all(
+        isinstance(c, dict) and {"id", "version", "sha256"} <= c.keys() for c in clauses
+    ):
+        return "clauses is not a list of clauses with id, version and sha256"
+    if not isinstance(manifest.get("template"), dict):
+        return "template is missing"
+    return ""
+
+
+def _kind(path: Path, data: bytes) -> str:
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if data.startswith(b"PK"):
+        return "docx"
+    raise _fail(path, "not a DOCX or PDF drafted by procuregen")
 
 
 def verify_document(path: Path, library_dir: Path | None = None) -> Verification:
-    """Draft again from what the document says it was built from; compare byte for byte."""
+    """Draft again from what the document says it was built from, and compare.
+
+    Raises VerifyError (or another ProcuregenError: the library, the spec) when the
+    document cannot be verified at all; every such failure is a located message.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise VerifyError(Problem(Location(str(path)), f"cannot read: {exc.strerror}")) from None
-    manifest, spec_bytes, kind = _embedded(path, data)
+        raise _fail(path, f"cannot read: {exc.strerror or exc}") from None
+    kind = _kind(path, data)
+    original: Revision | None = None
+    later: list[str] = []
+    drafted = data
+    if kind == "pdf":
+        found = revisions(data)
+        if len(found) > 1:
+            original = found[0]
+            drafted = data[: original.end]
+            later = describe_later(data, original, found)
+    manifest, spec_bytes = _embedded(path, drafted, kind)
     try:
         spec = Spec.model_validate_json(spec_bytes)
     except ValidationError as exc:
-        raise VerifyError(
-            Problem(
-                Location(str(path)), f"the embedded spec is not valid: {exc.error_count()} errors"
-            )
+        raise _fail(path, f"the embedded spec is not valid: {exc.error_count()} errors") from None
+    try:
+        library = load_library(library_path(manifest["library"]["id"], library_dir))
+        agreement, _ = assemble(spec, library)
+        rebuilt = draft_agreement(agreement, manifest["spec"]["sha256"], [kind])
+    except ProcuregenError:
+        raise
+    except Exception as exc:
+        raise _fail(
+            path, f"cannot draft it again from its spec ({type(exc).__name__}: {exc})"
         ) from None
-    library = load_library(library_path(manifest["library"]["id"], library_dir))
-    agreement, _ = assemble(spec, library)
-    rebuilt = draft_agreement(agreement, manifest["spec"]["sha256"], [kind])
-    if rebuilt.outputs[kind] == data:
-        return Verification(path, True)
-    return Verification(path, False, differences(manifest, rebuilt.manifest))
+    fresh = rebuilt.outputs[kind]
+
+    def result(outcome: str, found: list[str] | None = None) -> Verification:
+        return Verification(path, outcome, found or [], original, later)
+
+    if drafted == fresh:
+        return result(IDENTICAL)
+    changed = manifest_differences(manifest, rebuilt.manifest)
+    if changed:
+        return result(DIFFERS, changed)
+    from procuregen.visible_text import UnreadableText, compare
+
+    try:
+        text = compare(fresh, drafted, kind, agreement)
+    except UnreadableText as exc:
+        return result(DIFFERS, [f"its text cannot be read to compare it ({exc})"])
+    if not text:
+        keys = sorted(
+            k
+            for k in manifest.keys() | rebuilt.manifest.keys()
+            if manifest.get(k) != rebuilt.manifest.get(k)
+        )
+        note = f"the embedded manifest differs from a fresh draft's in: {', '.join(keys)}"
+        return result(SAME_TEXT, [note] if keys else [])
+    return result(DIFFERS, [f"{d.part}: {'; '.join(d.changes)}" for d in text])
 
 
-def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What changed between the manifest a document carries and a fresh one."""
+def manifest_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What the manifest a document carries names differently from a fresh one."""
     found: list[str] = []
     if old.get("procuregen") != new.get("procuregen"):
         found.append(
@@ -75,7 +177,7 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         )
     if old["library"] != new["library"]:
         found.append(
-            f"library {old['library']['id']} {old['library']['version']} is now "
+            f"library {old['library'].get('id')} {old['library'].get('version')} is now "
             f"{new['library']['id']} {new['library']['version']}"
         )
     before = {c["id"]: c for c in old["clauses"]}
@@ -92,7 +194,12 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                 "and its text differs"
             )
     if old["template"] != new["template"]:
-        found.append(f"template {old['template']['id']} changed")
-    if not found:
-        found.append("the output differs, but the manifest does not say why (fonts or renderer?)")
+        found.append(f"template {old['template'].get('id')} changed")
     return found
+
+
+def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What changed between the manifest a document carries and a fresh one."""
+    return manifest_differences(old, new) or [
+        "the output differs, but the manifest does not say why (fonts or renderer?)"
+    ]
