@@ -58,7 +58,8 @@ def test_each_defect_gives_exactly_one_finding(tmp_path: Path) -> None:
         "lib/general/bad-field.md:13: error: template: buyer.nmae is not a field of the spec",
         "lib/general/bad-front.md:10:1: error: colour: unknown field (expected one of: id, title,"
         " version, status, section, order, documents, when, mandatory, optional, slot, default,"
-        " aliases, requires, conflicts, defines, source)",
+        " aliases, needs_approval, approved_by, approved_on, approved_version, requires, conflicts,"
+        " defines, source)",
         "lib/general/bad-jinja.md:12: error: template: Unexpected end of template. Jinja was"
         " looking for the following tags: 'elif' or 'else' or 'endif'. The innermost block that"
         " needs to be closed is 'if'.",
