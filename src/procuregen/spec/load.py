@@ -8,6 +8,8 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from procuregen.errors import Location, Problem, SpecError, sorted_problems
+from procuregen.spec.layers import resolve_layers
+from procuregen.spec.layers import value_sources as layer_sources
 from procuregen.spec.model import Spec
 from procuregen.spec.rules import cross_field_problems
 from procuregen.validation import validate_located
@@ -27,8 +29,9 @@ class SpecFile:
 
     path: FsPath
     spec: Spec
-    source: LocatedDocument
-    sha256: str
+    source: LocatedDocument  # with `extends:`, the merged layers, each value in its own file
+    sha256: str  # of `path`'s bytes
+    layers: tuple[FsPath, ...] = ()  # `path`, then the spec it extends, and so on
 
     def locate(self, path: Path) -> Location:
         return self.source.locate(path)
@@ -41,9 +44,14 @@ def read_spec(path: FsPath | str) -> SpecFile:
         raw = path.read_bytes()
     except OSError as exc:
         raise SpecError(Problem(Location(str(path)), f"cannot read spec: {exc.strerror}")) from None
-    doc = load_bytes(str(path), raw, SpecError)
+    doc, layers = resolve_layers(path, load_bytes(str(path), raw, SpecError))
     spec = validate_spec(doc, base_dir=path.parent, default_name=path.stem)
-    return SpecFile(path, spec, doc, hashlib.sha256(raw).hexdigest())
+    return SpecFile(path, spec, doc, hashlib.sha256(raw).hexdigest(), layers)
+
+
+def value_sources(spec_file: SpecFile) -> dict[str, str]:
+    """For each value the spec's files write (`field.path`), the file that wrote it."""
+    return layer_sources(spec_file.source)
 
 
 def load_spec(path: FsPath | str) -> Spec:
