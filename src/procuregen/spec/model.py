@@ -391,6 +391,23 @@ class ClauseChoices(Model):
     choose: Mapping[Slug, Slug] = Field(
         default_factory=dict, description="Slot id to the chosen position's clause id."
     )
+    allow: Mapping[Slug, tuple[Slug, ...]] = Field(
+        default_factory=dict,
+        description="Framework only: slot id to the positions a call-off under it may take; "
+        "a slot not named allows every position.",
+    )
+
+
+class Deviation(Model):
+    """One way a call-off departs from its framework: filled in by procuregen, never written."""
+
+    kind: Literal["position", "added", "dropped", "value"] = Field(
+        description="position: another position of a slot; added or dropped: a clause the "
+        "call-off includes or excludes and the framework does not; value: a different value."
+    )
+    subject: Line = Field(description="The slot id, clause id or field path concerned.")
+    framework_value: Line | None = Field(None, description="The framework's value, as text.")
+    call_off_value: Line | None = Field(None, description="The call-off's value, as text.")
 
 
 class ContractDocument(Model):
@@ -509,6 +526,17 @@ class Spec(Model):
     law: Law = Field(description="Governing law and dispute resolution.")
     clauses: ClauseChoices = Field(
         default_factory=ClauseChoices, description="The legal team's levers over clause selection."
+    )
+    framework: Line | None = Field(
+        None,
+        description="Call-off only: path of the framework agreement's spec, relative to this "
+        "spec and inside its project; the call-off is checked against it.",
+    )
+    framework_deviations: tuple[Deviation, ...] = Field(
+        (),
+        description="Filled in by procuregen from the framework spec (never written in a "
+        "spec): how the call-off departs from its framework, for the deviation schedule.",
+        json_schema_extra={"readOnly": True},
     )
     output: Output = Field(default_factory=Output, description="What to write and how.")
 
