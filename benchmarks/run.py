@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import assemble, draft, startup
+from benchmarks import assemble, batch, draft, startup
 
 
 def main() -> None:
@@ -18,6 +18,10 @@ def main() -> None:
     for module in (startup, assemble, draft):
         for line in module.main():
             print(line, flush=True)
+    print("\n| batch | wall time | per agreement | peak RSS per drafting process |")
+    print("|---|---|---|---|")
+    for line in batch.main():
+        print(line, flush=True)
 
 
 if __name__ == "__main__":
