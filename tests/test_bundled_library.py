@@ -24,6 +24,8 @@ GOLDEN = ROOT / "tests" / "golden"
 UPDATE = os.environ.get("PROCUREGEN_UPDATE_GOLDEN") == "1"
 # Fields that steer the tool rather than appear in the agreement's text.
 MACHINERY = {
+    "clauses.allow",
+    "extends",
     "procuregen",
     "library",
     "language",

@@ -204,9 +204,7 @@ def test_publiccode_fills_gaps_and_must_stay_in_the_spec_folder(
     )
 
 
-def test_draft_into_a_missing_folder_is_a_usage_error(
-    tmp_path: Path, cli: Callable[..., Run]
-) -> None:
-    result = cli("draft", EXAMPLES[0], "-o", tmp_path / "nope")
-    assert result.exit_code == 2
-    assert not (tmp_path / "nope").exists()
+def test_draft_creates_a_missing_output_folder(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    result = cli("draft", EXAMPLES[0], "-o", tmp_path / "new" / "out", "--format", "docx")
+    assert result.exit_code == 0, result.stderr
+    assert len(list((tmp_path / "new" / "out").glob("*.docx"))) == 1

@@ -8,17 +8,23 @@ from pathlib import Path
 from procuregen.agreement import Agreement, Trace
 from procuregen.approvals import approval_checklist
 from procuregen.assemble import assemble
+from procuregen.config import configured_library, output_formats
 from procuregen.errors import AssemblyError, Problem, sorted_problems
 from procuregen.library import Library, library_path, load_library
+from procuregen.manifest import Template
 from procuregen.render.context import printed_paths
 from procuregen.spec import SpecFile, read_spec
 from procuregen.usage import Usage, unused_values
 
 
 def open_library(spec_file: SpecFile | None, library_dir: Path | None) -> Library:
-    """The library a spec calls for: the --library folder first, else the bundled one."""
+    """The library a spec calls for: the --library folder first, then the library the
+    project configuration names for the spec's `library:` id, else the bundled one."""
     library_id = spec_file.spec.library if spec_file else None
-    library = load_library(library_path(library_id, library_dir))
+    root = None
+    if library_dir is None and spec_file is not None and library_id is not None:
+        root = configured_library(spec_file, library_id)
+    library = load_library(root or library_path(library_id, library_dir))
     if spec_file and library_id and library.id != library_id:
         raise AssemblyError(
             Problem(
@@ -30,15 +36,23 @@ def open_library(spec_file: SpecFile | None, library_dir: Path | None) -> Librar
 
 
 def build(
-    spec_path: Path, *, library_dir: Path | None = None, strict: bool = False
+    spec_path: Path,
+    *,
+    library_dir: Path | None = None,
+    strict: bool = False,
+    ledger: Path | None = None,
 ) -> tuple[SpecFile, Library, Agreement, Trace]:
-    """Read a spec, open its library and assemble the agreement.
+    """Read a spec, open its library, check a call-off against its framework (with the
+    earlier call-offs of `ledger`) and assemble the agreement.
 
     The Trace carries the warnings: spec values the agreement does not use, clauses that
     are not approved, former clause ids. With `strict`, a warning is an error.
     """
+    from procuregen.framework_check import apply_framework
+
     spec_file = read_spec(spec_path)
     library = open_library(spec_file, library_dir)
+    spec_file = apply_framework(spec_file, library=library, ledger=ledger)
     usage = Usage(spec_file.spec)
     agreement, trace = assemble(spec_file.spec, library, locate=spec_file.locate, usage=usage)
     unused = unused_values(spec_file.source, [usage], printed_paths(spec_file.spec))
@@ -57,11 +71,43 @@ def build(
 
 
 def check_spec(
-    spec_path: Path, *, library_dir: Path | None = None, strict: bool = False
+    spec_path: Path,
+    *,
+    library_dir: Path | None = None,
+    strict: bool = False,
+    ledger: Path | None = None,
+    template_dir: Path | None = None,
 ) -> tuple[Agreement, Trace]:
-    """Validate a spec and assemble its agreement; raise a ProcuregenError naming every problem."""
-    _, _, agreement, trace = build(spec_path, library_dir=library_dir, strict=strict)
+    """Validate a spec and assemble its agreement, and check the template it will be drafted
+    with; raise a ProcuregenError naming every problem."""
+    spec_file, _, agreement, trace = build(
+        spec_path, library_dir=library_dir, strict=strict, ledger=ledger
+    )
+    # The bundled default template needs no check: `check` stays free of the renderers.
+    if template_dir is not None or spec_file.spec.output.template != DEFAULT_TEMPLATE:
+        _template_for(spec_file, template_dir)
     return agreement, trace
+
+
+DEFAULT_TEMPLATE = "default"
+
+
+def _template_for(spec_file: SpecFile, template_dir: Path | None) -> Template:
+    """The template a spec drafts with: --template, else output.template through the project
+    configuration; a name that is nowhere is an error at the spec's output.template."""
+    from procuregen.config import resolve_config
+    from procuregen.drafting import find_template
+    from procuregen.errors import RenderError
+
+    search = resolve_config(spec_file.path).templates
+    try:
+        return find_template(template_dir or spec_file.spec.output.template, search)
+    except RenderError as error:
+        if template_dir is not None or ("output", "template") not in spec_file.source.values:
+            raise
+        raise RenderError(
+            Problem(spec_file.locate(("output", "template")), error.problems[0].message)
+        ) from None
 
 
 def draft(
@@ -73,6 +119,8 @@ def draft(
     force: bool = False,
     write_manifest: bool = False,
     strict: bool = False,
+    ledger: Path | None = None,
+    template_dir: Path | None = None,
 ) -> tuple[list[Path], tuple[Problem, ...]]:
     """Draft the agreement of one spec into `out_dir`; all outputs are written, or none.
 
@@ -82,10 +130,13 @@ def draft(
     from procuregen.manifest import manifest_json, with_outputs
     from procuregen.output import write_all
 
-    spec_file, _, agreement, trace = build(spec_path, library_dir=library_dir, strict=strict)
+    spec_file, _, agreement, trace = build(
+        spec_path, library_dir=library_dir, strict=strict, ledger=ledger
+    )
     spec = spec_file.spec
-    chosen = formats or spec.output.formats
-    drafted = draft_agreement(agreement, spec_file.sha256, chosen)
+    chosen = formats or output_formats(spec_file)
+    template = _template_for(spec_file, template_dir)
+    drafted = draft_agreement(agreement, spec_file.sha256, chosen, template=template)
     name = spec.output.name or spec_path.stem
     files = {out_dir / f"{name}.{kind}": data for kind, data in drafted.outputs.items()}
     if write_manifest:

@@ -7,7 +7,18 @@ from typing import Any
 import click
 
 from procuregen import __version__
-from procuregen.commands import check, clauses, diff, draft, explain, init, schema, verify
+from procuregen.commands import (
+    check,
+    clauses,
+    config,
+    diff,
+    draft,
+    explain,
+    init,
+    schema,
+    template,
+    verify,
+)
 from procuregen.errors import ProcuregenError
 
 
@@ -31,8 +42,10 @@ def cli() -> None:
 
 for command in (draft.command, check.command, explain.command, verify.command):
     cli.add_command(command)
-for command in (schema.command, init.command, clauses.group, diff.command):
+for command in (schema.command, init.command, config.command, diff.command):
     cli.add_command(command)
+for group in (clauses.group, template.group):
+    cli.add_command(group)
 
 
 def main() -> None:

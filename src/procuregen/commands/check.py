@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from procuregen.commands.options import echo_warnings, strict_option
+from procuregen.commands.options import (
+    echo_warnings,
+    ledger_option,
+    strict_option,
+    template_option,
+)
 from procuregen.errors import Problem, ProcuregenError, sorted_problems
 
 
@@ -19,14 +24,28 @@ from procuregen.errors import Problem, ProcuregenError, sorted_problems
     help="Clause library folder; default: the one the spec names, bundled.",
 )
 @strict_option
-def command(specs: tuple[Path, ...], library_dir: Path | None, strict: bool) -> None:
+@ledger_option
+@template_option
+def command(
+    specs: tuple[Path, ...],
+    library_dir: Path | None,
+    strict: bool,
+    ledger: Path | None,
+    template_dir: Path | None,
+) -> None:
     """Validate each SPEC and assemble its agreement; write nothing."""
     from procuregen.api import check_spec
 
     problems: list[Problem] = []
     for spec in specs:
         try:
-            _, trace = check_spec(spec, library_dir=library_dir, strict=strict)
+            _, trace = check_spec(
+                spec,
+                library_dir=library_dir,
+                strict=strict,
+                ledger=ledger,
+                template_dir=template_dir,
+            )
         except ProcuregenError as error:
             problems.extend(error.problems)
         else:

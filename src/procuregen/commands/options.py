@@ -16,6 +16,19 @@ library_option = click.option(
     help="Clause library folder (with library.yaml), searched before the bundled libraries.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+ledger_option = click.option(
+    "--ledger",
+    "ledger",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="YAML or CSV of earlier call-offs' amounts, checked with the call-off against its "
+    "framework's ceiling (docs/framework-check.md).",
+)
+template_option = click.option(
+    "--template",
+    "template_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Template folder (agreement.docx, .html, .css); overrides the spec's output.template.",
+)
 strict_option = click.option(
     "--strict", is_flag=True, help="Treat warnings as errors: exit 1 and write nothing."
 )
