@@ -211,3 +211,26 @@ def test_a_worker_caches_each_library_once(project: Path) -> None:
         report = batch.run_batch(specs(project), options, jobs=1)
     assert report.count("drafted") == 6
     assert loads == [project / "lib"]
+
+
+def test_fifty_specs_with_three_broken_give_forty_seven_agreements(
+    tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    """The issue's own check: 50 specs, 3 broken, 47 agreements, the 3 named, exit 1."""
+    files: dict[str, str] = {**base_library()}
+    for n in range(47):
+        files[f"specs/good-{n:02}.yaml"] = spec_text(f"good-{n:02}")
+    files["specs/broken-1.yaml"] = edit("  name: CaseFlow\n", "", spec_text("broken-1"))
+    files["specs/broken-2.yaml"] = edit(
+        "  date: 2026-12-01\n", "  date: someday\n", spec_text("b2")
+    )
+    files["specs/broken-3.yaml"] = edit("  months: 24\n", "  months: none\n", spec_text("b3"))
+    project = write_tree(tmp_path, files)
+    out = project / "out"
+    result = draft(cli, project, out, "--jobs", "2", "--format", "docx")
+    assert result.exit_code == 1
+    assert len(list(out.glob("*.docx"))) == 47
+    report = json.loads((out / "report.json").read_text("utf-8"))
+    failed = sorted(Path(s["spec"]).name for s in report["specs"] if s["status"] == "failed")
+    assert failed == ["broken-1.yaml", "broken-2.yaml", "broken-3.yaml"]
+    assert all(s["errors"] for s in report["specs"] if s["status"] == "failed")
