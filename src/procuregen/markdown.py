@@ -54,7 +54,8 @@ class Reference:
     shown: str | None
 
 
-def _reference_rule(state: StateInline, silent: bool) -> bool:
+def reference_rule(state: StateInline, silent: bool) -> bool:
+    """markdown-it inline rule: `[[...]]` as one `reference` token (a term or `#clause-id`)."""
     if not state.src.startswith("[[", state.pos):
         return False
     end = state.src.find("]]", state.pos + 2)
@@ -76,7 +77,7 @@ def parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable("table")
     md.enable("strikethrough")
-    md.inline.ruler.before("link", "reference", _reference_rule)
+    md.inline.ruler.before("link", "reference", reference_rule)
     return md
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from procuregen.errors import Problem
 from procuregen.validation import field_path
-from procuregen.yamlsource import LocatedDocument
+from procuregen.yamlsource import LocatedDocument, value_at
 from procuregen.yamlsource import Path as YamlPath
 
 # Fields that steer the tool rather than appear in an agreement's text.
@@ -197,7 +197,7 @@ def unused_values(
     for path, where in sorted(source.values.items(), key=lambda item: item[1]):
         if not path or _under(path, STEERING) or _under(path, printed):
             continue
-        if not isinstance(_value_at(source.data, path), str):
+        if not isinstance(value_at(source.data, path), str):
             continue  # a mapping or list: its values are checked one by one
         if any(usage.is_used(path) for usage in usages):
             continue
@@ -228,17 +228,6 @@ def _unused_root(path: YamlPath, usages: list[Usage]) -> YamlPath:
             break
         root = prefix
     return root
-
-
-def _value_at(data: Any, path: YamlPath) -> Any:
-    for part in path:
-        if isinstance(data, dict) and isinstance(part, str):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
 
 
 def _under(path: YamlPath, prefixes: Iterable[YamlPath]) -> bool:

@@ -28,6 +28,18 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 
+def value_at(data: Any, path: Path) -> Any:
+    """The value at `path` in loaded YAML (dicts, lists, strings); None where there is none."""
+    for part in path:
+        if isinstance(part, str) and isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(part, int) and isinstance(data, list) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
 @dataclass(frozen=True)
 class LocatedDocument:
     """A YAML document as plain dicts, lists and strings, with the place of every node."""

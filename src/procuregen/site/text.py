@@ -20,7 +20,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from procuregen.markdown import parse_reference
+from procuregen.markdown import parse_reference, reference_rule
 from procuregen.site.conditions import describe_condition
 
 _TERM = re.compile(r"\[\[([^\[\]\n]*)\]\]")
@@ -39,22 +39,6 @@ class Link:
 
 # Resolves (term, target) to a link: exactly one of them is set.
 Resolver = Callable[[str | None, str | None], Link]
-
-
-def _reference_rule(state: StateInline, silent: bool) -> bool:
-    if not state.src.startswith("[[", state.pos):
-        return False
-    end = state.src.find("]]", state.pos + 2)
-    if end < 0:
-        return False
-    inner = state.src[state.pos + 2 : end]
-    if not inner.strip() or "[" in inner or "\n" in inner:
-        return False
-    if not silent:
-        token = state.push("reference", "", 0)
-        token.content = inner
-    state.pos = end + 2
-    return True
 
 
 def _jinja_rule(state: StateInline, silent: bool) -> bool:
@@ -122,7 +106,7 @@ def _parser() -> MarkdownIt:
     md.block.ruler.before(
         "paragraph", "jinja_line", _jinja_line_rule, {"alt": ["paragraph", "list"]}
     )
-    md.inline.ruler.before("emphasis", "reference", _reference_rule)
+    md.inline.ruler.before("emphasis", "reference", reference_rule)
     md.inline.ruler.before("emphasis", "jinja", _jinja_rule)
     md.add_render_rule("reference", _render_reference)
     md.add_render_rule("jinja", _render_jinja)

@@ -16,7 +16,7 @@ from pathlib import Path as FsPath
 
 from procuregen.errors import Location, Problem, SpecError
 from procuregen.validation import field_path
-from procuregen.yamlsource import LocatedDocument, Path, load_bytes
+from procuregen.yamlsource import LocatedDocument, Path, load_bytes, value_at
 
 EXTENDS = "extends"
 MAX_DEPTH = 10
@@ -131,21 +131,10 @@ def value_sources(source: LocatedDocument) -> dict[str, str]:
     """For each value written (`field.path` of a scalar or an empty list or mapping), its file."""
     sources: dict[str, str] = {}
     for path, where in sorted(source.values.items(), key=lambda item: item[1]):
-        if path and not _is_container(_value_at(source.data, path)):
+        if path and not _is_container(value_at(source.data, path)):
             sources[field_path(path)] = where.file
     return dict(sorted(sources.items()))
 
 
 def _is_container(value: object) -> bool:
     return isinstance(value, dict | list) and bool(value)
-
-
-def _value_at(data: object, path: Path) -> object:
-    for part in path:
-        if isinstance(data, dict) and isinstance(part, str):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data

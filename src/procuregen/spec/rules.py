@@ -12,7 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from procuregen.errors import Problem
 from procuregen.spec.model import SERVICES_NEEDING_LEVELS, TIME_AND_MATERIALS, add_months
-from procuregen.yamlsource import LocatedDocument, Path
+from procuregen.yamlsource import LocatedDocument, Path, value_at
 
 FRAMEWORK_MAX_MONTHS = 48  # Directive 2014/24/EU Article 33(1): four years, extensions included
 # The same four years as each jurisdiction pack's statute states it.
@@ -23,17 +23,6 @@ _FRAMEWORK_TERM_LAW = {
 }
 _BOOL = TypeAdapter(bool)
 _DATE = TypeAdapter(dt.date)
-
-
-def _get(data: Any, path: Path) -> Any:
-    for part in path:
-        if isinstance(part, str) and isinstance(data, dict):
-            data = data.get(part)
-        elif isinstance(part, int) and isinstance(data, list) and part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
 
 
 def _flag(value: Any) -> bool | None:
@@ -69,7 +58,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _present(data: Any, path: Path) -> bool:
-    return _get(data, path) not in (None, "", [], {})
+    return value_at(data, path) not in (None, "", [], {})
 
 
 def cross_field_problems(doc: LocatedDocument) -> Iterator[Problem]:
@@ -80,7 +69,7 @@ def cross_field_problems(doc: LocatedDocument) -> Iterator[Problem]:
         where = doc.keys.get(path) if at_key else None
         return Problem(where or doc.locate(path), f"{field}: {message}")
 
-    if _get(data, ("document",)) == "call-off":
+    if value_at(data, ("document",)) == "call-off":
         if not _present(data, ("supplier",)):
             yield problem(("document",), "supplier", "a call-off needs a supplier")
         if not _present(data, ("agreement", "framework_reference")):
@@ -90,7 +79,7 @@ def cross_field_problems(doc: LocatedDocument) -> Iterator[Problem]:
                 "a call-off must name the framework agreement it calls off",
             )
 
-    services = _get(data, ("services",))
+    services = value_at(data, ("services",))
     if isinstance(services, list):
         seen: set[str] = set()
         for index, service in enumerate(services):
@@ -120,7 +109,7 @@ def cross_field_problems(doc: LocatedDocument) -> Iterator[Problem]:
     yield from _value_problems(doc, problem)
     yield from _milestone_problems(doc, problem)
 
-    software = _get(data, ("software",))
+    software = value_at(data, ("software",))
     if isinstance(software, dict) and not _present(data, ("software", "publiccode")):
         for field in ("name", "license"):
             if not _present(data, ("software", field)):
@@ -132,7 +121,7 @@ def cross_field_problems(doc: LocatedDocument) -> Iterator[Problem]:
 
     yield from _licence_problems(doc, problem)
 
-    choices = _get(data, ("clauses",))
+    choices = value_at(data, ("clauses",))
     if isinstance(choices, dict):
         include, exclude = choices.get("include"), choices.get("exclude")
         if isinstance(include, list) and isinstance(exclude, list):
@@ -149,7 +138,7 @@ def _supplier_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
     data = doc.data
     if not _present(data, ("suppliers",)):
         return
-    if _get(data, ("document",)) == "call-off":
+    if value_at(data, ("document",)) == "call-off":
         yield problem(
             ("suppliers",),
             "suppliers",
@@ -168,8 +157,8 @@ def _supplier_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
 
 def _language_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
     data = doc.data
-    languages = _get(data, ("languages",))
-    prevailing = _get(data, ("prevailing_language",))
+    languages = value_at(data, ("languages",))
+    prevailing = value_at(data, ("prevailing_language",))
     if not isinstance(languages, list) or not languages:
         if prevailing is not None:
             yield problem(
@@ -197,7 +186,7 @@ def _language_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
             "prevailing_language",
             f"{prevailing!r} is not one of languages {', '.join(map(str, languages))}",
         )
-    language = _get(data, ("language",))
+    language = value_at(data, ("language",))
     if language is not None and language not in languages:
         yield problem(
             ("language",),
@@ -208,14 +197,14 @@ def _language_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
 
 def _term_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
     data = doc.data
-    if _get(data, ("document",)) != "framework":
+    if value_at(data, ("document",)) != "framework":
         return
-    months = _number(_get(data, ("term", "months")))
-    extensions = _get(data, ("term", "extensions")) or []
+    months = _number(value_at(data, ("term", "months")))
+    extensions = value_at(data, ("term", "extensions")) or []
     added = [_number(e) for e in extensions] if isinstance(extensions, list) else []
     if months is None or None in added:
         return
-    law = str(_get(data, ("law", "governing_law")) or "")
+    law = str(value_at(data, ("law", "governing_law")) or "")
     total = months + sum(e for e in added if e is not None)
     if total > FRAMEWORK_MAX_MONTHS:
         yield problem(
@@ -229,8 +218,8 @@ def _term_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
 
 def _data_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
     data = doc.data
-    personal = _flag(_get(data, ("data", "personal_data")))
-    special = _flag(_get(data, ("data", "special_categories")))
+    personal = _flag(value_at(data, ("data", "personal_data")))
+    special = _flag(value_at(data, ("data", "special_categories")))
     if personal and not _present(data, ("data", "categories")):
         yield problem(
             ("data", "personal_data"),
@@ -247,7 +236,7 @@ def _data_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
 
 def _value_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
     data = doc.data
-    pricing = _get(data, ("value", "pricing"))
+    pricing = value_at(data, ("value", "pricing"))
     if pricing in TIME_AND_MATERIALS and not _present(data, ("value", "rates")):
         yield problem(
             ("value", "pricing"),
@@ -256,8 +245,8 @@ def _value_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
             "a list of {role, unit: hour|day, rate}",
         )
 
-    amounts = _get(data, ("value", "extension_amounts"))
-    extensions = _get(data, ("term", "extensions"))
+    amounts = value_at(data, ("value", "extension_amounts"))
+    extensions = value_at(data, ("term", "extensions"))
     if isinstance(amounts, list) and amounts and isinstance(extensions, list | None):
         periods = len(extensions or [])
         if len(amounts) != periods:
@@ -268,8 +257,8 @@ def _value_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
                 f"{_count(periods, 'extension period')}; give one amount per extension period",
             )
 
-    amount = _number(_get(data, ("value", "amount")))
-    total = _items_total(_get(data, ("value", "items")))
+    amount = _number(value_at(data, ("value", "amount")))
+    total = _items_total(value_at(data, ("value", "items")))
     if amount is None or total is None:
         return
     if pricing == "fixed" and total != amount:
@@ -293,8 +282,8 @@ def _items_total(items: Any) -> Decimal | None:
         return None
     total = Decimal(0)
     for item in items:
-        quantity = _number(_get(item, ("quantity",)))
-        price = _number(_get(item, ("unit_price",)))
+        quantity = _number(value_at(item, ("quantity",)))
+        price = _number(value_at(item, ("unit_price",)))
         if quantity is None or price is None:
             return None
         total += quantity * price
@@ -303,7 +292,7 @@ def _items_total(items: Any) -> Decimal | None:
 
 def _milestone_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
     data = doc.data
-    milestones = _get(data, ("milestones",))
+    milestones = value_at(data, ("milestones",))
     if _present(data, ("liquidated_damages",)) and not _present(data, ("milestones",)):
         yield problem(
             ("liquidated_damages",),
@@ -314,8 +303,8 @@ def _milestone_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]
         )
     if not isinstance(milestones, list):
         return
-    start = _date(_get(data, ("term", "start")))
-    months = _number(_get(data, ("term", "months")))
+    start = _date(value_at(data, ("term", "start")))
+    months = _number(value_at(data, ("term", "months")))
     if start is None or months is None or months != int(months) or not 1 <= months <= 240:
         return
     try:
@@ -323,7 +312,7 @@ def _milestone_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]
     except (ValueError, OverflowError):
         return
     for index, milestone in enumerate(milestones):
-        day = _date(_get(milestone, ("date",)))
+        day = _date(value_at(milestone, ("date",)))
         if day is not None and not start <= day <= end:
             yield problem(
                 ("milestones", index, "date"),
@@ -336,8 +325,8 @@ def _milestone_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]
 def _licence_problems(doc: LocatedDocument, problem: Any) -> Iterator[Problem]:
     from procuregen.spec.types import license_keys, osi_approved
 
-    expression = _get(doc.data, ("software", "license"))
-    if not isinstance(expression, str) or _flag(_get(doc.data, ("software", "allow_non_osi"))):
+    expression = value_at(doc.data, ("software", "license"))
+    if not isinstance(expression, str) or _flag(value_at(doc.data, ("software", "allow_non_osi"))):
         return
     try:
         keys = license_keys(expression)
