@@ -18,6 +18,29 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+def libreoffice_convert(
+    documents: list[Path], to: str, out: Path, profile: Path, timeout: int = 600
+) -> None:
+    """Convert documents with headless LibreOffice (a private profile, so runs do not clash)."""
+    import subprocess
+
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{profile}",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(out),
+            *map(str, documents),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=timeout,
+    )
+
+
 def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
     """Write `{relative path: text}` under root and return root."""
     for name, content in files.items():

@@ -15,7 +15,7 @@ from lxml import etree
 
 from procuregen.cli import ProcuregenGroup
 from procuregen.commands import diff
-from tests.conftest import Run, write_tree
+from tests.conftest import Run, libreoffice_convert, write_tree
 from tests.libraries import base_library, clause
 from tests.specs import VALID, edit
 
@@ -195,22 +195,7 @@ def test_libreoffice_opens_the_redline_and_shows_the_insertion(
     a, b = libraries
     out = tmp_path / "redline.docx"
     assert run(a, b, "--format", "docx", "-o", out).exit_code == 0
-    profile = tmp_path / "lo-profile"
-    subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{profile}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path / "pdf"),
-            str(out),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    libreoffice_convert([out], "pdf", tmp_path / "pdf", tmp_path / "lo-profile", timeout=300)
     text = subprocess.run(
         ["pdftotext", str(tmp_path / "pdf" / "redline.pdf"), "-"],
         capture_output=True,

@@ -11,7 +11,7 @@ import docx
 import pytest
 
 from procuregen.agreement import Agreement
-from tests.conftest import EXAMPLES, Drafted, Run
+from tests.conftest import EXAMPLES, Drafted, Run, libreoffice_convert
 
 pytestmark = pytest.mark.realclient
 
@@ -33,22 +33,7 @@ def libreoffice_pdfs(
     """Every drafted DOCX converted to PDF by LibreOffice, in one run."""
     out = tmp_path_factory.mktemp("libreoffice")
     profile = tmp_path_factory.mktemp("lo-profile")
-    documents = [str(d) for _, d, _ in drafted.values()]
-    subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{profile}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            *documents,
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    libreoffice_convert([d for _, d, _ in drafted.values()], "pdf", out, profile)
     return out
 
 

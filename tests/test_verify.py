@@ -4,7 +4,6 @@ revision), 3 the same text in a different file, 1 different text or not verifiab
 from __future__ import annotations
 
 import io
-import subprocess
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from procuregen.revisions import revisions
 from procuregen.visible_text import word_changes
-from tests.conftest import ROOT, Run, write_tree
+from tests.conftest import ROOT, Run, libreoffice_convert, write_tree
 from tests.libraries import base_library
 from tests.specs import VALID
 
@@ -187,21 +186,7 @@ def test_docx_resaved_by_libreoffice_exits_3(
     health_docx: Path, tmp_path: Path, cli: Callable[..., Run]
 ) -> None:
     out = tmp_path / "resaved"
-    subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--convert-to",
-            "docx",
-            "--outdir",
-            str(out),
-            str(health_docx),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    libreoffice_convert([health_docx], "docx", out, tmp_path / "lo-profile", timeout=300)
     resaved = out / health_docx.name
     result = cli("verify", resaved)
     assert result.exit_code == 3, result.stdout + result.stderr
