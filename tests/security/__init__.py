@@ -1,0 +1,1 @@
+"""Tests for the guarantees in docs/security.md, one module per threat class."""
