@@ -151,12 +151,14 @@ CASES = [
     (
         "  title: Case management",
         '  title: "Case\\u202emanagement"',
-        "4:10: agreement.title: bidirectional control U+202E at offset 4 is not allowed",
+        "4:10: agreement.title: bidirectional control U+202E RIGHT-TO-LEFT OVERRIDE at offset 4"
+        " is not allowed (it reorders what is printed; delete it)",
     ),
     (
         "  title: Case management",
         '  title: "Case\\x07management"',
-        "4:10: agreement.title: control character U+0007 at offset 4 is not allowed",
+        "4:10: agreement.title: control character U+0007 at offset 4 is not allowed"
+        " (delete it; tabs and newlines only where a text has several lines)",
     ),
     (
         "  amount: 480000",

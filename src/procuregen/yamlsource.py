@@ -2,7 +2,9 @@
 
 Specs and clause front matter are typed by pydantic, not by YAML, so `NO` stays the
 country code and `03000000` stays a CPV code. Tags, anchors, aliases, duplicate keys,
-non-UTF-8 input and oversized or deeply nested documents are rejected.
+non-UTF-8 input and oversized or deeply nested documents are rejected, and so is every
+character the text policy refuses, in a value, a key or a comment, written as itself or
+as an escape: all of them in one run, each at its place with its field.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from procuregen.errors import Location, Problem, ProcuregenError, SpecError
+from procuregen.errors import Location, Problem, ProcuregenError, SpecError, sorted_problems
+from procuregen.textpolicy import FILE, LINE, TEXT, Refusal, line_and_column, refusals, shown
 
 Path = tuple[str | int, ...]
 
@@ -63,13 +66,22 @@ class LocatedDocument:
 
 
 class _Composer:
-    def __init__(self, file: str, events: Iterator[yaml.Event], error_class: type[ProcuregenError]):
+    def __init__(
+        self,
+        file: str,
+        text: str,
+        events: Iterator[yaml.Event],
+        error_class: type[ProcuregenError],
+    ):
         self.file = file
+        self.text = text
         self.events = events
         self.error_class = error_class
         self.values: dict[Path, Location] = {}
         self.keys: dict[Path, Location] = {}
         self.nodes = 0
+        self.refused: list[Problem] = []  # text policy: reported together, after parsing
+        self.claimed: set[int] = set()  # indices of refused characters reported with a field
 
     def where(self, mark: Any) -> Location:
         return Location(self.file, mark.line + 1, mark.column + 1)
@@ -113,6 +125,7 @@ class _Composer:
             raise self.fail(event.start_mark, f"YAML tags are not allowed (found {tag})")
         self.values[path] = self.where(event.start_mark)
         if isinstance(event, yaml.ScalarEvent):
+            self.check_text(event, path, TEXT)
             if not event.style and event.value in NULLS:  # plain style: None or "" by parser
                 return None
             return event.value
@@ -140,8 +153,52 @@ class _Composer:
             if getattr(event, "anchor", None) is not None or event.tag not in (None, "!"):
                 raise self.fail(event.start_mark, "YAML anchors and tags are not allowed")
             self.keys[(*path, key)] = self.where(event.start_mark)
+            self.check_text(event, (*path, key), LINE)
             result[key] = self.node(self.next(), (*path, key), depth + 1)
         return result
+
+    def check_text(self, event: yaml.ScalarEvent, path: Path, controls: str) -> None:
+        """Note each refused character of a value or key, at its place in the file when it
+        is written as itself, else (an escape such as "\\u202e") at the scalar."""
+        from procuregen.validation import field_path
+
+        found = refusals(event.value, controls)
+        if not found:
+            return
+        field = shown(field_path(path)) or "(the document)"
+        if controls == LINE:
+            field += " (a key)"
+        for refused in found:
+            index = self.source_index(event, refused)
+            if index is None:
+                where = self.where(event.start_mark)
+            else:
+                self.claimed.add(index)
+                where = Location(self.file, *line_and_column(self.text, index))
+            self.refused.append(Problem(where, f"{field}: {refused.message()}"))
+
+    def source_index(self, event: yaml.ScalarEvent, refused: Refusal) -> int | None:
+        """Where in the text the refused character stands, if the scalar writes it as itself."""
+        if event.start_mark is None or event.end_mark is None:  # pragma: no cover - parser contract
+            return None
+        start, end = event.start_mark.index, event.end_mark.index
+        occurrence = event.value.count(refused.char, 0, refused.offset)
+        index = start - 1
+        for _ in range(occurrence + 1):
+            index = self.text.find(refused.char, index + 1, end)
+            if index < 0:
+                return None
+        return index
+
+
+def text_problems(file: str, text: str, claimed: set[int]) -> list[Problem]:
+    """Refused characters of a YAML text outside its values and keys (comments, say)."""
+    problems = []
+    for refused in refusals(text, FILE):
+        if refused.offset not in claimed:
+            where = Location(file, *line_and_column(text, refused.offset))
+            problems.append(Problem(where, refused.message("in the YAML text")))
+    return problems
 
 
 def decode(file: str, raw: bytes, error_class: type[ProcuregenError] = SpecError) -> str:
@@ -164,17 +221,24 @@ def load_text(
         raise error_class(Problem(Location(file, 1, 1), f"larger than {MAX_BYTES} bytes"))
     if first_line != 1:
         text = "\n" * (first_line - 1) + text
-    composer = _Composer(file, yaml.parse(text, Loader=_Loader), error_class)
+    composer = _Composer(file, text, yaml.parse(text, Loader=_Loader), error_class)
     try:
         data = composer.document()
-    except yaml.MarkedYAMLError as exc:
+    except yaml.YAMLError as exc:
+        # The YAML reader stops at some refused characters (U+FFFE, C0 controls): name them.
+        raise error_class(text_problems(file, text, set()) or [_yaml_problem(file, exc)]) from None
+    refused = [*composer.refused, *text_problems(file, text, composer.claimed)]
+    if refused:
+        raise error_class(sorted_problems(refused))
+    return LocatedDocument(file, data, composer.values, composer.keys)
+
+
+def _yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise error_class(Problem(where, f"invalid YAML: {problem}")) from None
-    except yaml.YAMLError as exc:
-        raise error_class(Problem(Location(file, 1, 1), f"invalid YAML: {exc}")) from None
-    return LocatedDocument(file, data, composer.values, composer.keys)
+        return Problem(where, f"invalid YAML: {exc.problem or exc.context or 'invalid YAML'}")
+    return Problem(Location(file, 1, 1), f"invalid YAML: {exc}")
 
 
 def load_bytes(

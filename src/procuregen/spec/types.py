@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from decimal import Decimal
 from importlib import resources
 from typing import Annotated, Any
@@ -12,9 +11,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-BIDI_CONTROLS = frozenset(
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)  # embeddings, overrides and isolates: they make a text read differently from its bytes
+from procuregen.textpolicy import LINE, TEXT, refusals
+
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CPV = re.compile(r"^[0-9]{8}(?:-[0-9])?$")
 # ISO 3166-1 keeps these alpha-2 codes for user assignment or reserves them for
@@ -32,31 +30,12 @@ def _fail(kind: str, message: str, **context: Any) -> PydanticCustomError:
 
 
 def check_text(value: str, *, multiline: bool) -> str:
-    """Reject characters that hide or corrupt contract text, naming their offset."""
-    for offset, char in enumerate(value):
-        code = ord(char)
-        if 0xD800 <= code <= 0xDFFF:
-            raise _fail(
-                "text",
-                "lone surrogate U+{code:04X} at offset {offset} is not allowed",
-                code=code,
-                offset=offset,
-            )
-        if char in BIDI_CONTROLS:
-            raise _fail(
-                "text",
-                "bidirectional control U+{code:04X} at offset {offset} is not allowed",
-                code=code,
-                offset=offset,
-            )
-        allowed = "\n\t" if multiline else ""
-        if unicodedata.category(char) == "Cc" and char not in allowed:
-            raise _fail(
-                "text",
-                "control character U+{code:04X} at offset {offset} is not allowed",
-                code=code,
-                offset=offset,
-            )
+    """Hold a value to the text policy (procuregen.textpolicy), naming the first refused
+    character and its offset; YAML input is checked when read, this covers every other way
+    in (a spec re-read by `verify`, the library API)."""
+    found = refusals(value, TEXT if multiline else LINE)
+    if found:
+        raise _fail("text", "{why}", why=found[0].message())
     if not value.strip():
         raise _fail("text", "must not be empty")
     return value
