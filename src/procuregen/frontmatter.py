@@ -1,7 +1,13 @@
-"""Markdown files with YAML front matter, as clause and translation files are written."""
+"""Markdown files with YAML front matter, as clause and translation files are written.
+
+The whole file is held to the text policy as it is read: the front matter as YAML, the
+body and the definitions as Markdown, so character references count for what they decode
+to. A library that breaks it fails to load, for `clauses lint`, `check` and `draft` alike.
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from procuregen.errors import LibraryError, Location, Problem
+from procuregen.markdown import entity_refusals
+from procuregen.textpolicy import MAX_REPORTED, TEXT, line_and_column, refusals
 from procuregen.yamlsource import MAX_BYTES, LocatedDocument, decode, load_text
 
 _FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -88,6 +96,7 @@ def _split(file: str, raw: bytes, text: str, problems: list[Problem]) -> Markdow
     front_text = text[4 : closing.start()]
     body_line = text.count("\n", 0, closing.end()) + 2
     body = text[closing.end() + 1 :]
+    problems.extend(body_problems(file, body, body_line))
     try:
         front = load_text(file, front_text, LibraryError, first_line=2)
     except LibraryError as error:
@@ -96,4 +105,30 @@ def _split(file: str, raw: bytes, text: str, problems: list[Problem]) -> Markdow
     if not isinstance(front.data, dict):
         problems.append(Problem(Location(file, 2, 1), "front matter must be a YAML mapping"))
         return None
+    problems.extend(definition_problems(front))
     return MarkdownFile(file, raw, front, body, body_line)
+
+
+def body_problems(file: str, body: str, body_line: int) -> list[Problem]:
+    """Refused characters of a body, written as themselves or as character references."""
+    found = [(r.offset, r.message("in the body")) for r in refusals(body, TEXT)]
+    found += itertools.islice(entity_refusals(body), MAX_REPORTED)
+    problems = []
+    for offset, message in sorted(found)[:MAX_REPORTED]:
+        line, column = line_and_column(body, offset)
+        problems.append(Problem(Location(file, body_line + line - 1, column), message))
+    return problems
+
+
+def definition_problems(front: LocatedDocument) -> list[Problem]:
+    """Character references in `defines` that decode to refused characters: a definition
+    is Markdown too (its text as written was checked with the YAML)."""
+    defines = front.data.get("defines")
+    if not isinstance(defines, dict):
+        return []
+    return [
+        Problem(front.locate(("defines", term)), f"defines.{term}: {message}")
+        for term, text in defines.items()
+        if isinstance(text, str)
+        for _, message in entity_refusals(text)
+    ]

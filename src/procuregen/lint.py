@@ -17,7 +17,9 @@ from procuregen.errors import Location
 from procuregen.frontmatter import FrontMatterText, read_markdown
 from procuregen.library import Clause, ClauseText, Library, read_library
 from procuregen.markdown import MarkdownError, check_subset, references
+from procuregen.template_check import literal_refusals
 from procuregen.template_names import unknown_names
+from procuregen.textpolicy import TEXT, refusals
 from procuregen.translation import Translation
 from procuregen.yamlsource import LocatedDocument
 
@@ -262,6 +264,9 @@ class _Linter:
                 locate(unknown.line),
                 f"template: {unknown.name} is not a field of the spec",
             )
+        if not refusals(source, TEXT):  # else reported as the file was read
+            for line, message in literal_refusals(tree):
+                yield Finding("error", locate(line), f"template: {message}")
         for reference in references(source):
             target = reference.target
             if target is not None and isinstance(clause, Clause):

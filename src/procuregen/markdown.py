@@ -3,6 +3,8 @@
 Paragraphs, numbered and bulleted lists of two levels, bold, italic and tables are
 allowed; `[[Term]]`, `[[Term|shown text]]` and `[[#clause-id]]` mark defined terms and
 cross-references. Headings, links, images, code, quotes, rules and raw HTML are errors.
+Character references (`&#x202E;`, `&shy;`) are held to the text policy for what they
+decode to, as markdown-it decodes them; one that names no character is refused too.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from markdown_it.common.entities import entities
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from procuregen.agreement import Block, ItemList, ListItem, Paragraph, Run, Table
+from procuregen.textpolicy import LINE, TEXT, refusals
 
 FORBIDDEN = {
     "heading_open": "headings are not allowed in a clause body (the clause title is its heading)",
@@ -71,6 +76,55 @@ def reference_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+# As markdown-it's entity rule reads them; `\\&` (an escaped ampersand) is no reference.
+_CHARACTER_REFERENCE = re.compile(
+    r"(?<!\\)((?:\\\\)*)&(?:#(x[0-9a-f]{1,6}|[0-9]{1,7})|([a-z][a-z0-9]{1,31}));", re.I
+)
+
+
+def entity_refusal(markup: str) -> str | None:
+    """Why the character reference `markup` (`&#x202E;`, `&shy;`) may not stand in a clause,
+    or None. markdown-it prints U+FFFD for a number that is no character; it is refused."""
+    if markup.startswith("&#"):
+        digits = markup[2:-1]
+        code = int(digits[1:], 16) if digits[:1] in ("x", "X") else int(digits)
+        if code > 0x10FFFF:
+            return f"{markup} is not a Unicode character (above U+10FFFF); delete it"
+        decoded = chr(code)
+    else:
+        decoded = entities.get(markup[1:-1], "")
+    found = refusals(decoded, LINE)
+    return found[0].message(f"written as {markup}") if found else None
+
+
+def entity_refusals(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, message) of each character reference in Markdown text that decodes to a
+    refused character: the check of a clause file as it is read, before any rendering."""
+    if "&" not in text:
+        return
+    for match in _CHARACTER_REFERENCE.finditer(text):
+        start = match.start() + len(match[1])
+        markup = match[0][len(match[1]) :]
+        if match[3] is not None and match[3] not in entities:
+            continue  # not a reference markdown-it knows: printed as written
+        why = entity_refusal(markup)
+        if why is not None:
+            yield start, why
+
+
+def _refused_entities(state: StateCore) -> None:
+    """markdown-it core rule, before text_join: note on each inline token the character
+    references that decode to refused characters, for the converter to report."""
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        for child in token.children or ():
+            if child.type == "text_special" and child.info == "entity":
+                why = entity_refusal(child.markup)
+                if why is not None:
+                    token.meta.setdefault("refused", []).append(why)
+
+
 @functools.cache
 def parser() -> MarkdownIt:
     """The clause Markdown parser: CommonMark with tables, raw HTML seen (to be refused)."""
@@ -78,6 +132,7 @@ def parser() -> MarkdownIt:
     md.enable("table")
     md.enable("strikethrough")
     md.inline.ruler.before("link", "reference", reference_rule)
+    md.core.ruler.before("text_join", "refused_entities", _refused_entities)
     return md
 
 
@@ -111,8 +166,9 @@ def references(text: str) -> Iterator[Reference]:
 
 
 def check_subset(text: str) -> None:
-    """Raise MarkdownError for the first construct outside the clause subset."""
-    _Converter(lambda _: ("", ""), lambda term, shown: shown or term).blocks(text)
+    """Raise MarkdownError for the first construct outside the clause subset. The text
+    policy is not checked here: a clause file's text is checked as it is read."""
+    _Converter(lambda _: ("", ""), lambda term, shown: shown or term, policy=False).blocks(text)
 
 
 class _Converter:
@@ -120,9 +176,12 @@ class _Converter:
         self,
         number_of: Callable[[str], tuple[str, str]],
         show_term: Callable[[str, str | None], str],
+        *,
+        policy: bool = True,
     ) -> None:
         self.number_of = number_of
         self.show_term = show_term
+        self.policy = policy  # hold the parsed text to the text policy
         self.tokens: list[Token] = []
         self.index = 0
         self.line = 1
@@ -196,6 +255,8 @@ class _Converter:
         return Table(tuple(header), tuple(rows))
 
     def inline(self, token: Token) -> tuple[Run, ...]:
+        if self.policy:
+            self.hold_to_policy(token)
         runs: list[Run] = []
         bold = italic = False
         for child in token.children or ():
@@ -221,6 +282,18 @@ class _Converter:
             else:
                 raise MarkdownError(self.line, f"{kind.replace('_', ' ')} is not allowed here")
         return _merged(runs)
+
+    def hold_to_policy(self, token: Token) -> None:
+        """The rendered text, character references decoded, as the text policy wants it: a
+        template can print what its file may not hold (`{{ "\\u202e" }}`)."""
+        refused = token.meta.get("refused")
+        if refused:
+            raise MarkdownError(self.line, refused[0])
+        for child in token.children or ():
+            if child.type in ("text", "reference"):
+                found = refusals(child.content, TEXT)
+                if found:
+                    raise MarkdownError(self.line, found[0].message("in the rendered text"))
 
 
 def _label(ordered: bool, level: int, index: int) -> str:
