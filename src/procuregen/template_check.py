@@ -13,7 +13,10 @@ input, so it is checked like a spec before anything renders with it:
 - the styles the body is written with exist;
 - every name a placeholder uses is one the render context gives (`docs/templates.md`);
 - HTML, CSS and SVG refer to nothing outside the folder: `url(...)`, `@import`,
-  `<link href>`, `src`, ... are relative paths to files in the folder, or `data:` URLs.
+  `<link href>`, `src`, ... are relative paths to files in the folder, or `data:` URLs;
+- the template text (HTML, CSS, SVG, the text of the DOCX parts that are rendered) and
+  its Jinja string literals hold no character the text policy refuses
+  (procuregen.textpolicy).
 
 Every problem is a located RenderError naming the file.
 """
@@ -33,6 +36,7 @@ from jinja2 import TemplateSyntaxError, meta, nodes
 from procuregen.errors import Location, Problem, RenderError
 from procuregen.manifest import Template
 from procuregen.resources import bundled_root
+from procuregen.textpolicy import TEXT, located, refusals
 
 # Bounds of a template's DOCX, read from the zip's central directory before inflating.
 MAX_ENTRIES = 1_000
@@ -192,7 +196,29 @@ def docx_problems(path: Path) -> list[Problem]:
     if "word/document.xml" not in trees:
         return [_problem(path, "has no word/document.xml: not a Word document")]
     problems.extend(_style_problems(path, trees.get("word/styles.xml")))
-    problems.extend(_placeholder_problems(path, parts))
+    refused = _refused_text_problems(path, trees)
+    problems.extend(refused)
+    # A literal that writes a refused character as itself is reported once, with the text.
+    problems.extend(_placeholder_problems(path, parts, check_literals=not refused))
+    return problems
+
+
+def _refused_text_problems(path: Path, trees: dict[str, Any]) -> list[Problem]:
+    """Characters the text policy refuses in the text of the parts docxtpl renders."""
+    problems = []
+    for name in sorted(trees):
+        if not _TEMPLATE_PARTS.fullmatch(name):
+            continue
+        for element in trees[name].iter():
+            for text in (element.text, element.tail):
+                for refused in refusals(text or "", TEXT):
+                    problems.append(
+                        _problem(
+                            path,
+                            f"{name} (XML line {element.sourceline}): "
+                            + refused.message("in the template text"),
+                        )
+                    )
     return problems
 
 
@@ -317,8 +343,11 @@ def _style_problems(path: Path, styles: Any) -> Iterator[Problem]:
         yield _problem(path, f"word/styles.xml: lacks the paragraph style {style!r}{hint}")
 
 
-def _placeholder_problems(path: Path, parts: dict[str, bytes]) -> list[Problem]:
-    """Placeholders of the parts docxtpl renders, read as docxtpl reads them."""
+def _placeholder_problems(
+    path: Path, parts: dict[str, bytes], *, check_literals: bool = True
+) -> list[Problem]:
+    """Placeholders of the parts docxtpl renders, read as docxtpl reads them; with
+    `check_literals`, their string literals held to the text policy."""
     from docxtpl import DocxTemplate
 
     from procuregen.environment import make_environment
@@ -361,6 +390,9 @@ def _placeholder_problems(path: Path, parts: dict[str, bytes]) -> list[Problem]:
                 problems.append(_problem(path, f"{name}: unknown placeholder name {unknown!r}"))
             for _line, dotted in party_attribute_problems(tree):
                 problems.append(_problem(path, f"{name}: {dotted} is not a party field"))
+            if check_literals:
+                for _line, message in literal_refusals(tree):
+                    problems.append(_problem(path, f"{name}: {message}"))
     for required in DOCX_REQUIRED:
         if required not in used and not syntax_error:
             problems.append(
@@ -372,6 +404,15 @@ def _placeholder_problems(path: Path, parts: dict[str, bytes]) -> list[Problem]:
                 )
             )
     return problems
+
+
+def literal_refusals(tree: nodes.Template) -> Iterator[tuple[int, str]]:
+    """(line, message) of each template string literal holding a refused character: an
+    escape such as `{{ "\\u202e" }}` prints what the template text may not hold."""
+    for constant in tree.find_all(nodes.Const):
+        if isinstance(constant.value, str):
+            for refused in refusals(constant.value, TEXT):
+                yield constant.lineno, refused.message("in a template string")
 
 
 def _texts(data: bytes) -> list[str]:
@@ -432,6 +473,9 @@ def html_template_problems(root: Path) -> list[Problem]:
             problems.append(_problem(path, f"unknown placeholder name {name!r}", line))
     for line, dotted in party_attribute_problems(tree):
         problems.append(_problem(path, f"{dotted} is not a party field", line))
+    if not refusals(source, TEXT):  # else reported with the file's text
+        for line, message in literal_refusals(tree):
+            problems.append(_problem(path, message, line))
     return problems
 
 
@@ -471,7 +515,8 @@ _FETCHED = {
 
 
 def reference_problems(root: Path) -> list[Problem]:
-    """Every HTML, CSS or SVG file of the folder that refers to something outside it."""
+    """Every HTML, CSS or SVG file of the folder that refers to something outside it or
+    holds a character the text policy refuses."""
     problems: list[Problem] = []
     real = root.resolve()
     files = []
@@ -490,6 +535,8 @@ def reference_problems(root: Path) -> list[Problem]:
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             problems.append(_problem(path, f"cannot be read: {exc}"))
             continue
+        for line, column, refused in located(text, TEXT):
+            problems.append(Problem(Location(str(path), line, column), refused.message("in the template text")))
         for line, url in _urls(text, css=path.suffix.lower() == ".css"):
             reason = outside_reason(url, path.parent, real)
             if reason:

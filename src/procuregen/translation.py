@@ -20,6 +20,7 @@ from procuregen.errors import LibraryError, Location, Problem
 from procuregen.frontmatter import FrontMatterText, read_markdown
 from procuregen.spec.model import Model
 from procuregen.spec.types import Line, Paragraph
+from procuregen.textpolicy import LINE, refusals, shown
 from procuregen.validation import validate_located
 from procuregen.yamlsource import LocatedDocument, load_bytes
 
@@ -118,5 +119,14 @@ def read_glossary(root: Path, language: str, problems: list[Problem]) -> Glossar
         problems.append(
             Problem(Location(str(path), 1, 1), "a glossary maps each term to its translation")
         )
+        return None
+    # Other refused characters stopped the YAML; a term's name is also one line.
+    one_line = [
+        Problem(document.locate((term,)), f"{shown(term)}: {found[0].message()}")
+        for term, name in data.items()
+        if (found := refusals(name, LINE))
+    ]
+    if one_line:
+        problems.extend(one_line)
         return None
     return Glossary(language, str(path), dict(data), document)
