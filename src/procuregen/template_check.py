@@ -536,7 +536,9 @@ def reference_problems(root: Path) -> list[Problem]:
             problems.append(_problem(path, f"cannot be read: {exc}"))
             continue
         for line, column, refused in located(text, TEXT):
-            problems.append(Problem(Location(str(path), line, column), refused.message("in the template text")))
+            problems.append(
+                Problem(Location(str(path), line, column), refused.message("in the template text"))
+            )
         for line, url in _urls(text, css=path.suffix.lower() == ".css"):
             reason = outside_reason(url, path.parent, real)
             if reason:

@@ -24,6 +24,7 @@ as something else, or break the renderers:
 from __future__ import annotations
 
 import functools
+import itertools
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -118,24 +119,29 @@ def _cached_refusal(char: str, controls: str) -> str | None:
     return refusal(char, controls)
 
 
-def refusals(text: str, controls: str = LINE) -> list[Refusal]:
-    """The first MAX_REPORTED refused characters of `text`, in order; [] for clean text.
+def refused_characters(text: str, controls: str = LINE) -> dict[str, str]:
+    """Each distinct refused character of `text`, with its kind; {} for clean text.
 
     Cheap on clean text, which is nearly all: printable ASCII is accepted at C speed, and
     any other text is decided once per distinct character, not once per character.
     """
     if text.isascii() and text.isprintable():
-        return []
-    refused = {char: kind for char in set(text) if (kind := _cached_refusal(char, controls))}
-    if not refused:
-        return []
-    found: list[Refusal] = []
-    for offset, char in enumerate(text):
-        if char in refused:
-            found.append(Refusal(offset, char, refused[char]))
-            if len(found) == MAX_REPORTED:
-                break
-    return found
+        return {}
+    return {char: kind for char in set(text) if (kind := _cached_refusal(char, controls))}
+
+
+def each_refusal(text: str, controls: str = LINE) -> Iterator[Refusal]:
+    """Every refused character of `text`, in order."""
+    refused = refused_characters(text, controls)
+    if refused:
+        for offset, char in enumerate(text):
+            if char in refused:
+                yield Refusal(offset, char, refused[char])
+
+
+def refusals(text: str, controls: str = LINE) -> list[Refusal]:
+    """The first MAX_REPORTED refused characters of `text`, in order; [] for clean text."""
+    return list(itertools.islice(each_refusal(text, controls), MAX_REPORTED))
 
 
 def shown(text: str) -> str:

@@ -16,7 +16,18 @@ from typing import Any
 import yaml
 
 from procuregen.errors import Location, Problem, ProcuregenError, SpecError, sorted_problems
-from procuregen.textpolicy import FILE, LINE, TEXT, Refusal, line_and_column, refusals, shown
+from procuregen.textpolicy import (
+    FILE,
+    LINE,
+    MAX_REPORTED,
+    TEXT,
+    Refusal,
+    each_refusal,
+    line_and_column,
+    refusals,
+    refused_characters,
+    shown,
+)
 
 Path = tuple[str | int, ...]
 
@@ -24,6 +35,10 @@ MAX_BYTES = 1_000_000
 MAX_DEPTH = 32
 MAX_NODES = 100_000
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+# Stands in for each refused character while the YAML is parsed: the YAML reader stops at
+# some (U+FFFE, C0 controls, ...) and they are to be reported with their field all the same.
+# It is refused itself, so in a value it marks a refused character written as itself.
+STAND_IN = "\ue000"
 
 try:  # the C parser is several times faster; PyYAML falls back when it is absent
     _Loader: type = yaml.CSafeLoader
@@ -70,11 +85,13 @@ class _Composer:
         self,
         file: str,
         text: str,
+        refused: dict[str, str],
         events: Iterator[yaml.Event],
         error_class: type[ProcuregenError],
     ):
         self.file = file
-        self.text = text
+        self.text = text  # as written, before the refused characters were stood in for
+        self.refused_characters = refused
         self.events = events
         self.error_class = error_class
         self.values: dict[Path, Location] = {}
@@ -143,7 +160,7 @@ class _Composer:
         while not isinstance(event := self.next(), yaml.MappingEndEvent):
             if not isinstance(event, yaml.ScalarEvent):
                 raise self.fail(event.start_mark, "a mapping key must be a plain string")
-            key = event.value
+            key = event.value if STAND_IN not in event.value else self.as_written(event)
             if key in result:
                 first = self.keys[(*path, key)]
                 raise self.fail(
@@ -158,8 +175,8 @@ class _Composer:
         return result
 
     def check_text(self, event: yaml.ScalarEvent, path: Path, controls: str) -> None:
-        """Note each refused character of a value or key, at its place in the file when it
-        is written as itself, else (an escape such as "\\u202e") at the scalar."""
+        """Note each refused character of a value or key: one written as itself at its place
+        in the file, one written as an escape (such as "\\u202e") at the scalar."""
         from procuregen.validation import field_path
 
         found = refusals(event.value, controls)
@@ -168,36 +185,41 @@ class _Composer:
         field = shown(field_path(path)) or "(the document)"
         if controls == LINE:
             field += " (a key)"
+        written = self.written_refusals(event)
         for refused in found:
-            index = self.source_index(event, refused)
+            index = written.pop(0) if refused.char == STAND_IN and written else None
             if index is None:
                 where = self.where(event.start_mark)
             else:
                 self.claimed.add(index)
+                refused = Refusal(
+                    refused.offset, self.text[index], self.refused_characters[self.text[index]]
+                )
                 where = Location(self.file, *line_and_column(self.text, index))
             self.refused.append(Problem(where, f"{field}: {refused.message()}"))
 
-    def source_index(self, event: yaml.ScalarEvent, refused: Refusal) -> int | None:
-        """Where in the text the refused character stands, if the scalar writes it as itself."""
-        if event.start_mark is None or event.end_mark is None:  # pragma: no cover - parser contract
-            return None
+    def as_written(self, event: yaml.ScalarEvent) -> str:
+        """A scalar with its refused characters put back: a key, to name it in a message."""
+        written = iter([self.text[index] for index in self.written_refusals(event)])
+        return "".join(next(written, char) if char == STAND_IN else char for char in event.value)
+
+    def written_refusals(self, event: yaml.ScalarEvent) -> list[int]:
+        """Indices in the text of the refused characters a scalar writes as themselves."""
+        if STAND_IN not in event.value or not event.start_mark or not event.end_mark:
+            return []
         start, end = event.start_mark.index, event.end_mark.index
-        occurrence = event.value.count(refused.char, 0, refused.offset)
-        index = start - 1
-        for _ in range(occurrence + 1):
-            index = self.text.find(refused.char, index + 1, end)
-            if index < 0:
-                return None
-        return index
+        return [start + r.offset for r in each_refusal(self.text[start:end], FILE)]
 
 
-def text_problems(file: str, text: str, claimed: set[int]) -> list[Problem]:
+def unclaimed_problems(file: str, text: str, claimed: set[int]) -> list[Problem]:
     """Refused characters of a YAML text outside its values and keys (comments, say)."""
     problems = []
-    for refused in refusals(text, FILE):
+    for refused in each_refusal(text, FILE):
         if refused.offset not in claimed:
             where = Location(file, *line_and_column(text, refused.offset))
             problems.append(Problem(where, refused.message("in the YAML text")))
+            if len(problems) == MAX_REPORTED:
+                break
     return problems
 
 
@@ -221,15 +243,18 @@ def load_text(
         raise error_class(Problem(Location(file, 1, 1), f"larger than {MAX_BYTES} bytes"))
     if first_line != 1:
         text = "\n" * (first_line - 1) + text
-    composer = _Composer(file, text, yaml.parse(text, Loader=_Loader), error_class)
+    refused = refused_characters(text, FILE)
+    readable = text.translate({ord(char): STAND_IN for char in refused}) if refused else text
+    composer = _Composer(file, text, refused, yaml.parse(readable, Loader=_Loader), error_class)
     try:
         data = composer.document()
     except yaml.YAMLError as exc:
-        # The YAML reader stops at some refused characters (U+FFFE, C0 controls): name them.
-        raise error_class(text_problems(file, text, set()) or [_yaml_problem(file, exc)]) from None
-    refused = [*composer.refused, *text_problems(file, text, composer.claimed)]
-    if refused:
-        raise error_class(sorted_problems(refused))
+        raise error_class(
+            [*unclaimed_problems(file, text, set()), _yaml_problem(file, exc)]
+        ) from None
+    refused_problems = [*composer.refused, *unclaimed_problems(file, text, composer.claimed)]
+    if refused_problems:
+        raise error_class(sorted_problems(refused_problems))
     return LocatedDocument(file, data, composer.values, composer.keys)
 
 
