@@ -53,7 +53,7 @@ _HINTS: Final = {
     "noncharacter": "it is not for interchange; delete it",
     "bidirectional control": "it reorders what is printed; delete it",
     "control character": "delete it; tabs and newlines only where a text has several lines",
-    "line separator": "write a newline where several lines are allowed",
+    "line or paragraph separator": "write a newline where several lines are allowed",
     "invisible format character": "it prints as nothing; delete it",
     "blank character": "it prints as blank space; use a space or delete it",
     "combining overlay": "it draws over the character before it; delete it",
@@ -79,7 +79,7 @@ def refusal(char: str, controls: str = LINE) -> str | None:
     if category == "Cc":
         return None if char in controls else "control character"
     if char in SEPARATORS:
-        return "line separator"
+        return "line or paragraph separator"
     if category == "Cf":
         return "invisible format character"
     if char in BLANK:
