@@ -289,11 +289,12 @@ class _Converter:
         refused = token.meta.get("refused")
         if refused:
             raise MarkdownError(self.line, refused[0])
-        for child in token.children or ():
-            if child.type in ("text", "reference"):
-                found = refusals(child.content, TEXT)
-                if found:
-                    raise MarkdownError(self.line, found[0].message("in the rendered text"))
+        text = "".join(
+            child.content for child in token.children or () if child.type in ("text", "reference")
+        )
+        found = refusals(text, TEXT)
+        if found:
+            raise MarkdownError(self.line, found[0].message("in the rendered text"))
 
 
 def _label(ordered: bool, level: int, index: int) -> str:

@@ -252,7 +252,9 @@ def load_text(
         raise error_class(
             [*unclaimed_problems(file, text, set()), _yaml_problem(file, exc)]
         ) from None
-    refused_problems = [*composer.refused, *unclaimed_problems(file, text, composer.claimed)]
+    refused_problems = list(composer.refused)
+    if refused:
+        refused_problems += unclaimed_problems(file, text, composer.claimed)
     if refused_problems:
         raise error_class(sorted_problems(refused_problems))
     return LocatedDocument(file, data, composer.values, composer.keys)
