@@ -196,10 +196,10 @@ def docx_problems(path: Path) -> list[Problem]:
     if "word/document.xml" not in trees:
         return [_problem(path, "has no word/document.xml: not a Word document")]
     problems.extend(_style_problems(path, trees.get("word/styles.xml")))
-    refused = _refused_text_problems(path, trees)
-    problems.extend(refused)
+    refused_text = _refused_text_problems(path, trees)
+    problems.extend(refused_text)
     # A literal that writes a refused character as itself is reported once, with the text.
-    problems.extend(_placeholder_problems(path, parts, check_literals=not refused))
+    problems.extend(_placeholder_problems(path, parts, check_literals=not refused_text))
     return problems
 
 
