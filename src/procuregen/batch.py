@@ -235,6 +235,10 @@ def prepare(work_plan: Plan) -> None:
         modules += ["procuregen.render.html", "procuregen.render.pdf"]
     for module in modules:
         importlib.import_module(module)
+    if "pdf" in work_plan.formats:
+        from procuregen.render.pdf import warm_up
+
+        warm_up()
     for root in work_plan.libraries:
         with suppress(ProcuregenError):  # the spec's own task reports it, located
             _cached_load_library(root)

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from procuregen.errors import Location, Problem, RenderError
 from procuregen.manifest import Template
+from procuregen.render.engine import import_weasyprint
 
 
 class _Collector(logging.Handler):
@@ -95,6 +96,7 @@ def render_pdf(
     attachments: list[tuple[str, bytes, str]],
 ) -> bytes:
     """PDF/A-3b bytes of `html`; `attachments` are (file name, content, description)."""
+    import_weasyprint()
     from weasyprint import HTML, Attachment
     from weasyprint.urls import FatalURLFetchingError
 
@@ -132,6 +134,13 @@ def render_pdf(
         raise RenderError(Problem(where, f"PDF: {exc}")) from None
     assert isinstance(pdf, bytes)
     return pdf
+
+
+def warm_up() -> None:
+    """Import WeasyPrint and let fontconfig and Pango load their configuration and font
+    lists, so that a batch worker pays for them before its first agreement."""
+    weasyprint = import_weasyprint()
+    weasyprint.HTML(string="<p>procuregen</p>").render()
 
 
 def read_embedded_pdf(data: bytes) -> dict[str, bytes]:
