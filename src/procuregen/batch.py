@@ -8,6 +8,7 @@ order the specs were given, whatever order they finished in.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
@@ -258,6 +259,27 @@ def _peak_rss_kib() -> int:
 
 def draft_one(spec: Path, options: DraftOptions) -> SpecResult:
     """Draft one spec; every failure becomes a failed result, never an exception."""
+    try:
+        return _draft_one(spec, options)
+    finally:
+        _collect_garbage()
+
+
+def _collect_garbage() -> None:
+    """Free what the agreement just drafted left in reference cycles.
+
+    python-docx's parts and relationships (and WeasyPrint's boxes) form cycles that hold
+    the whole lxml document; Python's collector counts only Python objects, so without
+    this a worker's resident size grew by about 0.25 MiB an agreement. After the first
+    agreement everything still alive (modules, libraries, compiled templates) is frozen,
+    so that each later collection looks only at what one agreement made (~5 ms).
+    """
+    gc.collect()
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+
+
+def _draft_one(spec: Path, options: DraftOptions) -> SpecResult:
     from procuregen.api import draft
 
     started = time.perf_counter()
