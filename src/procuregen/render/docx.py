@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -326,18 +325,3 @@ def _parse_parts(data: bytes, template_file: str) -> None:
                     raise RenderError(
                         Problem(Location(template_file), f"rendered part {name} is not XML: {exc}")
                     ) from None
-
-
-def read_embedded_docx(data: bytes) -> tuple[dict[str, Any], bytes]:
-    """The manifest and resolved spec embedded in a DOCX drafted by procuregen."""
-    from lxml import etree
-
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        for name in package.namelist():
-            if name.startswith("customXml/") and name.count("/") == 1 and "Props" not in name:
-                root = etree.fromstring(package.read(name))
-                if root.tag == f"{{{CUSTOM_XML_NS}}}procuregen":
-                    manifest = root.findtext(f"{{{CUSTOM_XML_NS}}}manifest") or ""
-                    spec = root.findtext(f"{{{CUSTOM_XML_NS}}}spec") or ""
-                    return json.loads(manifest), spec.encode("utf-8")
-    raise ValueError("no procuregen manifest in this DOCX")

@@ -132,20 +132,3 @@ def render_pdf(
         raise RenderError(Problem(where, f"PDF: {exc}")) from None
     assert isinstance(pdf, bytes)
     return pdf
-
-
-def read_embedded_pdf(data: bytes) -> dict[str, bytes]:
-    """The files embedded in a PDF, by name."""
-    import io
-
-    from pypdf import PdfReader
-
-    # pypdf logs what it repairs; the caller reports failures as located errors instead.
-    logger = logging.getLogger("pypdf")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        return {name: contents[0] for name, contents in reader.attachments.items()}
-    finally:
-        logger.setLevel(level)
