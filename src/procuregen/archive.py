@@ -5,10 +5,11 @@ or `diff`. Nothing in it is trusted:
 
 - Before anything is inflated, its central directory is checked: the directory itself
   is at most `MAX_DIRECTORY` bytes (read from the end record, before Python's zipfile
-  builds an object per entry), at most `MAX_ENTRIES` entries, names that stay inside the
-  package and occur once (OPC part names ignore case), no encrypted entry, none larger
-  than `MAX_ENTRY` uncompressed, `MAX_TOTAL` in all, none above `RATIO_FLOOR` compressed
-  more than `MAX_RATIO` to one.
+  builds an object per entry), at most `MAX_ENTRIES` entries, names that stay inside
+  the package and occur once (OPC part names ignore case), each entry stored or
+  deflated (as OPC allows) and not encrypted, none larger than `MAX_ENTRY`
+  uncompressed, `MAX_TOTAL` in all, none above `RATIO_FLOOR` compressed more than
+  `MAX_RATIO` to one.
 - The directory can lie, so the bounds hold while inflating too: an entry is inflated in
   chunks and refused as soon as it gives more than its directory entry declared, more
   than the caller's limit, or the package more than `MAX_TOTAL` in all. (zipfile also
@@ -36,6 +37,7 @@ MAX_RATIO = 100
 RATIO_FLOOR = 1024 * 1024  # smaller entries cannot be bombs; XML compresses up to ~40:1
 MAX_DIRECTORY = 1024 * 1024  # 1,000 entries with ordinary names take about 100 KB
 _CHUNK = 64 * 1024
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 _END = b"PK\x05\x06"  # end of central directory record
 _END64 = b"PK\x06\x06"  # its Zip64 form, just before the Zip64 locator
 _END_SEARCH = 22 + 65_535  # the end record and the longest comment it may carry
@@ -115,7 +117,15 @@ class BoundedZip:
                             f"more than {megabytes(MAX_TOTAL)} uncompressed in all (a zip bomb?)"
                         )
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            EOFError,
+            ValueError,
+            RuntimeError,
+            NotImplementedError,
+        ) as exc:
             raise self._fail(f"{name}: cannot be read: {exc}") from None
         return b"".join(chunks)
 
@@ -196,6 +206,14 @@ def directory_problems(where: Location, infos: Sequence[zipfile.ZipInfo]) -> lis
         seen.setdefault(key, name)
         if info.flag_bits & 0x1:
             problems.append(problem(f"{name}: encrypted zip entries are refused"))
+        if info.compress_type not in _METHODS:
+            # zipfile inflates bzip2 and LZMA a whole chunk at a time, without a limit.
+            problems.append(
+                problem(
+                    f"{name}: compression method {info.compress_type} refused; "
+                    "a DOCX is stored or deflated"
+                )
+            )
         if info.file_size > MAX_ENTRY:
             problems.append(
                 problem(

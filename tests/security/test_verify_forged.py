@@ -434,6 +434,18 @@ def test_two_parts_of_one_name_are_refused(
     ]
 
 
+def test_a_part_compressed_with_bzip2_is_refused_before_it_is_inflated(
+    drafted: dict[str, Path], tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    # zipfile inflates bzip2 a whole chunk at a time: 4 KB can give hundreds of MB.
+    forged = rezip(drafted["docx"], tmp_path / "forged.docx")
+    with zipfile.ZipFile(forged, "a") as package:
+        package.writestr("customXml/item9.xml", b"<a/>", zipfile.ZIP_BZIP2)
+    assert refused(cli("verify", forged)) == [
+        f"{forged}: customXml/item9.xml: compression method 12 refused; a DOCX is stored or deflated"
+    ]
+
+
 # ------------------------------------------------------------------ the PDF around it
 
 
