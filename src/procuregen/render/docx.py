@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import uuid
 import zipfile
 from typing import Any
@@ -184,18 +183,3 @@ def normalized_zip(data: bytes) -> bytes:
             fixed.external_attr = 0o644 << 16
             target.writestr(fixed, source.read(info.filename))
     return out.getvalue()
-
-
-def read_embedded_docx(data: bytes) -> tuple[dict[str, Any], bytes]:
-    """The manifest and resolved spec embedded in a DOCX drafted by procuregen."""
-    from lxml import etree
-
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        for name in package.namelist():
-            if name.startswith("customXml/") and name.count("/") == 1 and "Props" not in name:
-                root = etree.fromstring(package.read(name))
-                if root.tag == f"{{{CUSTOM_XML_NS}}}procuregen":
-                    manifest = root.findtext(f"{{{CUSTOM_XML_NS}}}manifest") or ""
-                    spec = root.findtext(f"{{{CUSTOM_XML_NS}}}spec") or ""
-                    return json.loads(manifest), spec.encode("utf-8")
-    raise ValueError("no procuregen manifest in this DOCX")

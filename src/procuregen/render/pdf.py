@@ -141,20 +141,3 @@ def warm_up() -> None:
     lists, so that a batch worker pays for them before its first agreement."""
     weasyprint = import_weasyprint()
     weasyprint.HTML(string="<p>procuregen</p>").render()
-
-
-def read_embedded_pdf(data: bytes) -> dict[str, bytes]:
-    """The files embedded in a PDF, by name."""
-    import io
-
-    from pypdf import PdfReader
-
-    # pypdf logs what it repairs; the caller reports failures as located errors instead.
-    logger = logging.getLogger("pypdf")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        return {name: contents[0] for name, contents in reader.attachments.items()}
-    finally:
-        logger.setLevel(level)
