@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -121,10 +122,11 @@ def draft(
     strict: bool = False,
     ledger: Path | None = None,
     template_dir: Path | None = None,
-) -> tuple[list[Path], tuple[Problem, ...]]:
+) -> tuple[dict[Path, str], tuple[Problem, ...]]:
     """Draft the agreement of one spec into `out_dir`; all outputs are written, or none.
 
-    Returns the files written and the warnings.
+    Returns the files written, each with the SHA-256 of the bytes this run wrote (read
+    back, a file could already be another run's), and the warnings.
     """
     from procuregen.drafting import draft_agreement
     from procuregen.manifest import manifest_json, with_outputs
@@ -143,4 +145,4 @@ def draft(
         full = with_outputs(drafted.manifest, {p.name: d for p, d in files.items()})
         files[out_dir / f"{name}.manifest.json"] = manifest_json(full)
     write_all(files, force=force)
-    return list(files), trace.warnings
+    return {p: hashlib.sha256(d).hexdigest() for p, d in files.items()}, trace.warnings
