@@ -141,8 +141,9 @@ def draft(
     drafted = draft_agreement(agreement, spec_file.sha256, chosen, template=template)
     name = spec.output.name or spec_path.stem
     files = {out_dir / f"{name}.{kind}": data for kind, data in drafted.outputs.items()}
+    manifest = out_dir / f"{name}.manifest.json"
     if write_manifest:
         full = with_outputs(drafted.manifest, {p.name: d for p, d in files.items()})
-        files[out_dir / f"{name}.manifest.json"] = manifest_json(full)
-    write_all(files, force=force)
+        files[manifest] = manifest_json(full)
+    write_all(files, force=force, covers=() if write_manifest else (manifest,))
     return {p: hashlib.sha256(d).hexdigest() for p, d in files.items()}, trace.warnings

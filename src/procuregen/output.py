@@ -9,9 +9,10 @@ its order (for a spec: DOCX, PDF, then the manifest):
   fails if the name exists: an existing file is never replaced, even by a run that passed
   the check at the same moment. Where the filesystem has no hard links, the name is
   claimed with O_EXCL and the temporary file renamed over that empty claim.
-- With --force the old set's other files are removed (last first), the first file is
-  replaced by one rename, then the others are added: at any moment, even after a
-  SIGKILL, the folder holds a subset of one run's set and never a mix of two runs.
+- With --force the old set's other files are removed (last first, and an old manifest
+  when this run writes none), the first file is replaced by one rename, then the others
+  are added: at any moment, even after a SIGKILL, the folder holds a subset of one run's
+  set and never a mix of two runs.
 - If a file cannot be placed, the files this run placed are removed again.
 """
 
@@ -54,40 +55,52 @@ def _check_new(path: Path) -> None:
 
 def write_new(path: Path, content: bytes) -> None:
     """Create `path` with `content`; refuse if anything (file or link) is already there."""
-    _write_set({path: content}, force=False, check=_check_new, exists=NOT_OVERWRITTEN)
+    _write_set({path: content}, force=False, check=_check_new, exists=NOT_OVERWRITTEN, covers=())
 
 
-def write_all(outputs: Mapping[Path, bytes], *, force: bool) -> None:
+def write_all(outputs: Mapping[Path, bytes], *, force: bool, covers: Sequence[Path] = ()) -> None:
     """Write the outputs of one run, all in one folder, as a set in their order: all or none,
-    and never beside files of another run placed at the same time."""
+    and never beside files of another run placed at the same time.
+
+    `covers` names a file of the set this run does not write (a manifest not asked for this
+    time): with --force it is removed before anything is placed, since it would describe
+    files this run replaces. Without --force nothing is replaced, so it is left alone.
+    """
 
     def check(path: Path) -> None:
         check_target(path, force=force)
 
-    _write_set(outputs, force=force, check=check, exists=REPLACE_HINT)
+    _write_set(
+        outputs, force=force, check=check, exists=REPLACE_HINT, covers=covers if force else ()
+    )
 
 
 def _write_set(
-    outputs: Mapping[Path, bytes], *, force: bool, check: Callable[[Path], None], exists: str
+    outputs: Mapping[Path, bytes],
+    *,
+    force: bool,
+    check: Callable[[Path], None],
+    exists: str,
+    covers: Sequence[Path],
 ) -> None:
     if not outputs:
         return
-    folders = {path.parent for path in outputs}
+    folders = {path.parent for path in (*outputs, *covers)}
     if len(folders) != 1:
         raise ValueError(f"the outputs of one set share one folder, not {sorted(folders)}")
     folder = folders.pop()
     sweep(folder)
-    for path in outputs:
+    for path in (*outputs, *covers):
         check(path)  # before the work of staging: the common refusal, early
     staged: list[Staged] = []
     try:
         for path, content in outputs.items():
             staged.append(stage(path, content))
         with folder_lock(folder):
-            for path in outputs:
+            for path in (*outputs, *covers):
                 check(path)  # again: another run may have placed its set meanwhile
             if force:
-                _replace(staged)
+                _replace(staged, covers)
             else:
                 _create(staged, exists)
     finally:
@@ -109,16 +122,16 @@ def _create(staged: Sequence[Staged], exists: str) -> None:
         raise
 
 
-def _replace(staged: Sequence[Staged]) -> None:
+def _replace(staged: Sequence[Staged], covers: Sequence[Path]) -> None:
     """Remove the old set but its first file, replace that by rename, then add the rest."""
     first, *rest = staged
-    for item in reversed(rest):
+    for path in (*covers, *(item.target for item in reversed(rest))):
         try:
-            item.target.unlink()
+            path.unlink()
         except FileNotFoundError:
             pass
         except OSError as exc:
-            raise _refuse(item.target, f"cannot replace: {exc.strerror}") from None
+            raise _refuse(path, f"cannot replace: {exc.strerror}") from None
     try:
         first.path.replace(first.target)
     except OSError as exc:

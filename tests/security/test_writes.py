@@ -239,6 +239,16 @@ def test_a_forced_draft_killed_while_placing_leaves_no_mix_of_two_runs(
     assert files(out) == drafted["b"]  # and the killed run's temporary file is gone
 
 
+def test_a_forced_draft_without_manifest_removes_the_manifest_it_would_make_stale(
+    project: Path, drafted: dict[str, dict[str, bytes]], cli: Callable[..., Run]
+) -> None:
+    out = project / "stale-manifest"
+    write_tree(out, drafted["a"])
+    result = cli(*draft_args(project, "b", out, "--force"))
+    assert (result.exit_code, result.stdout) == (0, f"wrote {out / DOCX}\n")
+    assert files(out) == {DOCX: drafted["b"][DOCX]}  # not b's DOCX beside a's manifest
+
+
 def test_the_next_run_removes_the_temporary_files_of_a_killed_draft(
     project: Path, drafted: dict[str, dict[str, bytes]], cli: Callable[..., Run]
 ) -> None:
