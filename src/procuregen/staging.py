@@ -68,7 +68,12 @@ def stage(target: Path, content: bytes) -> Staged:
             continue
         except OSError as exc:
             raise _refuse(target, f"cannot write to {folder}: {exc.strerror}") from None
-        if _lock(descriptor, path):
+        try:
+            locked = _lock(descriptor, target)
+        except BaseException:
+            Staged(target, path, descriptor).discard()
+            raise
+        if locked:
             break
         os.close(descriptor)  # a sweep took it between its creation and our lock: again
     else:
@@ -79,19 +84,21 @@ def stage(target: Path, content: bytes) -> Staged:
         while view:
             view = view[os.write(descriptor, view) :]
         os.fsync(descriptor)
-    except OSError as exc:
-        staged.discard()
-        raise _refuse(target, f"cannot write: {exc.strerror}") from None
+    except BaseException as exc:
+        staged.discard()  # also on Ctrl-C: a failed write leaves no temporary file
+        if isinstance(exc, OSError):
+            raise _refuse(target, f"cannot write: {exc.strerror}") from None
+        raise
     return staged
 
 
-def _lock(descriptor: int, path: Path) -> bool:
+def _lock(descriptor: int, target: Path) -> bool:
     """Lock a file just created; False if a sweep removed it before the lock was ours."""
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
     except OSError as exc:
         if exc.errno not in NO_LOCKS:
-            raise _refuse(path, f"cannot lock: {exc.strerror}") from None
+            raise _refuse(target, f"cannot lock a temporary file: {exc.strerror}") from None
         return True
     return os.fstat(descriptor).st_nlink > 0
 

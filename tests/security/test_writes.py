@@ -311,6 +311,26 @@ def test_a_set_is_rolled_back_when_a_later_target_appears_meanwhile(
     assert files(tmp_path) == {MANIFEST: b"theirs"}  # our DOCX taken back, nothing left over
 
 
+def test_a_disk_that_fills_up_while_staging_leaves_nothing_and_names_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docx, manifest = tmp_path / DOCX, tmp_path / MANIFEST
+    written: list[int] = []
+    real_write = os.write
+
+    def full_on_the_second_file(descriptor: int, data: Any) -> int:
+        written.append(descriptor)
+        if len(set(written)) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(descriptor, data)
+
+    monkeypatch.setattr(os, "write", full_on_the_second_file)
+    with pytest.raises(OutputError) as refused:
+        write_all({docx: b"ours", manifest: b"ours too"}, force=False)
+    assert str(refused.value) == f"{manifest}: cannot write: No space left on device"
+    assert files(tmp_path) == {}
+
+
 def test_without_hard_links_a_target_is_claimed_exclusively_and_never_replaced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
