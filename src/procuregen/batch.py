@@ -9,7 +9,6 @@ order the specs were given, whatever order they finished in.
 from __future__ import annotations
 
 import gc
-import hashlib
 import importlib
 import json
 import multiprocessing
@@ -128,7 +127,7 @@ class BatchReport:
 
 
 def write_report(report: BatchReport, out_dir: Path) -> Path:
-    """Write OUT/report.json atomically (temporary file, fsync, rename), replacing any."""
+    """Write OUT/report.json, replacing any, by one rename of a synced temporary file."""
     from procuregen.output import write_all
 
     path = out_dir / REPORT_NAME
@@ -295,7 +294,7 @@ def _draft_one(spec: Path, options: DraftOptions) -> SpecResult:
             ledger=options.ledger,
             template_dir=options.template_dir,
         )
-        outputs = tuple(Output(p, hashlib.sha256(p.read_bytes()).hexdigest()) for p in written)
+        outputs = tuple(Output(path, sha256) for path, sha256 in written.items())
     except ProcuregenError as error:
         return SpecResult(
             spec,
