@@ -167,10 +167,14 @@ DEPRECATED_SPDX = frozenset(
 )
 
 
+# Licences of clause texts rather than software (a library.yaml's `license:`).
+TEXT_LICENCES = frozenset({"CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0"})
+
+
 @functools.cache
 def _plain_identifiers() -> frozenset[str]:
     """Single identifiers that are valid and normalised as written."""
-    return osi_approved() - DEPRECATED_SPDX
+    return (osi_approved() - DEPRECATED_SPDX) | TEXT_LICENCES
 
 
 def license_keys(expression: str) -> list[str]:
