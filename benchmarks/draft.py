@@ -2,7 +2,9 @@
 
 - DOCX: `procuregen draft --format docx` against `pandoc` turning Markdown of the same
   agreement text into DOCX.
-- PDF: `procuregen draft --format pdf` against LibreOffice converting our DOCX to PDF.
+- PDF: `procuregen draft --format pdf` against LibreOffice converting our DOCX to PDF,
+  and against the floor: WeasyPrint alone on minimal HTML of the same text
+  (`benchmarks/floor.py`), tagged PDF/A-3b like ours.
 Runs alternate between the contenders so that machine noise hits both alike.
 """
 
@@ -15,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import largest_example
+from benchmarks.common import ROOT, largest_example
+from benchmarks.floor import minimal_html
 
 RUNS = 7
 
@@ -58,7 +61,7 @@ def agreement_markdown(example: Path) -> str:
 
 def timed(command: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
     return time.perf_counter() - started
 
 
@@ -69,6 +72,8 @@ def main() -> list[str]:
         out = Path(folder)
         markdown = out / "agreement.md"
         markdown.write_text(agreement_markdown(example), encoding="utf-8")
+        floor_html = out / "floor.html"
+        floor_html.write_text(minimal_html(example), encoding="utf-8")
         ours = [procuregen, "draft", str(example), "-o", str(out), "--force"]
         subprocess.run([*ours, "--format", "docx"], check=True, capture_output=True)
         docx = next(out.glob("*.docx"))
@@ -92,6 +97,13 @@ def main() -> list[str]:
                 str(lo_out),
                 str(docx),
             ],
+            "WeasyPrint alone, minimal HTML of the same text (floor)": [
+                sys.executable,
+                "-m",
+                "benchmarks.floor",
+                str(floor_html),
+                str(out / "floor.pdf"),
+            ],
         }
         timed(contenders["soffice --convert-to pdf (our DOCX)"])  # first start makes the profile
         samples: dict[str, list[float]] = {name: [] for name in contenders}
@@ -107,6 +119,9 @@ def main() -> list[str]:
     rows.append(
         f"| ratio pdf: procuregen / LibreOffice | {medians[names[2]] / medians[names[3]]:.2f} | |"
     )
+    ours, libreoffice, floor = medians[names[2]], medians[names[3]], medians[names[4]]
+    rows.append(f"| ratio pdf: procuregen / WeasyPrint floor | {ours / floor:.2f} | |")
+    rows.append(f"| ratio pdf: WeasyPrint floor / LibreOffice | {floor / libreoffice:.2f} | |")
     return rows
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import assemble, batch, draft, startup
+from benchmarks import assemble, batch, batch_libreoffice, draft, startup
 
 
 def main() -> None:
@@ -18,9 +18,13 @@ def main() -> None:
     for module in (startup, assemble, draft):
         for line in module.main():
             print(line, flush=True)
-    print("\n| batch | wall time | per agreement | peak RSS per drafting process |")
-    print("|---|---|---|---|")
+    print(f"\n| batch | wall time | per agreement | {batch.AFTER_FIRST} | {batch.PEAK_RSS} |")
+    print("|---|---|---|---|---|")
     for line in batch.main():
+        print(line, flush=True)
+    print("\n| batch of 50 against LibreOffice | wall time | per agreement |")
+    print("|---|---|---|")
+    for line in batch_libreoffice.main():
         print(line, flush=True)
 
 

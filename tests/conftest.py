@@ -53,6 +53,16 @@ def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
     return root
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_code_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Compiled templates cache in a folder of this test session, not the user's."""
+    import os
+
+    folder = tmp_path_factory.mktemp("code-cache") / "templates"
+    os.environ["PROCUREGEN_CACHE_DIR"] = str(folder)
+    return folder
+
+
 @pytest.fixture
 def tree(tmp_path: Path) -> Callable[[Mapping[str, str | bytes]], Path]:
     return lambda files: write_tree(tmp_path, files)

@@ -208,3 +208,27 @@ def test_draft_creates_a_missing_output_folder(tmp_path: Path, cli: Callable[...
     result = cli("draft", EXAMPLES[0], "-o", tmp_path / "new" / "out", "--format", "docx")
     assert result.exit_code == 0, result.stderr
     assert len(list((tmp_path / "new" / "out").glob("*.docx"))) == 1
+
+
+def test_weasyprint_import_starts_no_subprocess() -> None:
+    # ctypes.util.find_library runs ldconfig, gcc and ld; the PDF renderer's import of
+    # WeasyPrint must open its libraries by soname instead.
+    import subprocess
+    import sys
+
+    probe = (
+        "import subprocess\n"
+        "started = []\n"
+        "real = subprocess.Popen.__init__\n"
+        "def record(self, *args, **kwargs):\n"
+        "    started.append(args[0] if args else kwargs.get('args'))\n"
+        "    real(self, *args, **kwargs)\n"
+        "subprocess.Popen.__init__ = record\n"
+        "from procuregen.render.engine import import_weasyprint\n"
+        "import_weasyprint().HTML(string='<p>x</p>').write_pdf()\n"
+        "print(len(started))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "0", result.stdout

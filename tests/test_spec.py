@@ -663,3 +663,15 @@ def test_data_processing_details(tmp_path: Path) -> None:
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
 def test_examples_are_valid_specs(example: Path) -> None:
     load_spec(example)
+
+
+def test_plain_identifier_fast_path_agrees_with_license_expression() -> None:
+    # The fast path skips license-expression for a single identifier; it must accept
+    # exactly what the library accepts unchanged, or the spec's licence text would differ.
+    from procuregen.spec.types import _licensing, _plain_identifiers
+
+    licensing = _licensing()
+    for key in sorted(_plain_identifiers()):
+        info = licensing.validate(key, strict=True)
+        assert not info.errors, key
+        assert str(info.normalized_expression) == key

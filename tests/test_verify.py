@@ -4,6 +4,7 @@ revision), 3 the same text in a different file, 1 different text or not verifiab
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -210,6 +211,17 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 MANIFEST_NS = b"urn:procuregen:manifest:1"
+# A manifest complete but for its library id, which is a path.
+PATH_AS_LIBRARY = {
+    "manifest_format": 1,
+    "procuregen": "0.1.0",
+    "document": "call-off",
+    "spec": {"name": "a", "sha256": "0" * 64, "resolved_sha256": "0" * 64},
+    "library": {"id": "../../etc", "title": "t", "version": "1", "license": "MIT"},
+    "template": {"id": "default", "sha256": "0" * 64},
+    "clauses": [],
+    "approval_checklist": [],
+}
 
 
 def _docx_with_manifest(manifest: bytes) -> bytes:
@@ -227,14 +239,14 @@ def _docx_with_manifest(manifest: bytes) -> bytes:
         (b"hello", "not a DOCX or PDF drafted by procuregen"),
         (b"%PDF-1.7\n%%EOF\n", "cannot read the document (PdfReadError"),
         (b"%PDF-1.7\n1 0 obj\n<< /Prev 9999999 >>\nstartxref\n9\n%%EOF\nxx", "cannot read"),
-        (b"PK\x03\x04 not really a zip", "cannot read the document"),
+        (b"PK\x03\x04 not really a zip", "not a zip package (DOCX)"),
         (_zip({"word/document.xml": b"<x/>"}), "no procuregen manifest found"),
-        (_docx_with_manifest(b"[1, 2]"), "the embedded manifest is not procuregen's"),
+        (_docx_with_manifest(b"[1, 2]"), "manifest: Input should be a valid dictionary"),
         (
-            _docx_with_manifest(b'{"library": {"id": "../../etc"}, "spec": {"sha256": "x"}}'),
-            "library.id '../../etc' is not a library name",
+            _docx_with_manifest(json.dumps(PATH_AS_LIBRARY).encode()),
+            "manifest.library.id: '../../etc' is not a library id",
         ),
-        (_docx_with_manifest(b"{not json"), "no procuregen manifest found"),
+        (_docx_with_manifest(b"{not json"), "manifest: not JSON"),
     ],
 )
 def test_malformed_documents_give_one_located_message(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -121,10 +122,11 @@ def draft(
     strict: bool = False,
     ledger: Path | None = None,
     template_dir: Path | None = None,
-) -> tuple[list[Path], tuple[Problem, ...]]:
+) -> tuple[dict[Path, str], tuple[Problem, ...]]:
     """Draft the agreement of one spec into `out_dir`; all outputs are written, or none.
 
-    Returns the files written and the warnings.
+    Returns the files written, each with the SHA-256 of the bytes this run wrote (read
+    back, a file could already be another run's), and the warnings.
     """
     from procuregen.drafting import draft_agreement
     from procuregen.manifest import manifest_json, with_outputs
@@ -139,8 +141,9 @@ def draft(
     drafted = draft_agreement(agreement, spec_file.sha256, chosen, template=template)
     name = spec.output.name or spec_path.stem
     files = {out_dir / f"{name}.{kind}": data for kind, data in drafted.outputs.items()}
+    manifest = out_dir / f"{name}.manifest.json"
     if write_manifest:
         full = with_outputs(drafted.manifest, {p.name: d for p, d in files.items()})
-        files[out_dir / f"{name}.manifest.json"] = manifest_json(full)
-    write_all(files, force=force)
-    return list(files), trace.warnings
+        files[manifest] = manifest_json(full)
+    write_all(files, force=force, covers=() if write_manifest else (manifest,))
+    return {p: hashlib.sha256(d).hexdigest() for p, d in files.items()}, trace.warnings

@@ -8,17 +8,32 @@ bold text or a defined term. HTML templates autoescape; DOCX templates escape XM
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
+from types import CodeType
 from typing import Any, Literal
 
-from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, pass_context
+from jinja2 import (
+    BaseLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    nodes,
+    pass_context,
+)
+from jinja2 import __version__ as jinja_version
+from jinja2.environment import TemplateExpression
+from jinja2.parser import Parser
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel
 
+from procuregen import __version__
+from procuregen.code_cache import CodeCache, default_folder
 from procuregen.messages import (
     format_country,
     format_currency_name,
@@ -40,7 +55,97 @@ class MissingValueError(ValueError):
 
 
 class ClauseSandbox(ImmutableSandboxedEnvironment):
-    """A sandbox in which a spec model exposes its fields and properties, nothing else."""
+    """A sandbox in which a spec model exposes its fields and properties, nothing else.
+
+    Compiled templates and expressions come from the on-disk code cache when it holds
+    them (see `code_cache`); the cache key covers everything the generated code
+    depends on, so a hit is the code this environment would have generated.
+    """
+
+    code_cache: CodeCache | None = None
+
+    def compile(  # type: ignore[override]
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> str | CodeType:
+        if raw:
+            return super().compile(source, name, filename, True, defer_init)
+        if self.code_cache is None or not isinstance(source, str):
+            return super().compile(source, name, filename, False, defer_init)
+        key = self.code_cache.key(
+            self._fingerprint, "template", name, filename, str(defer_init), source
+        )
+        code = self.code_cache.load(key)
+        if code is None:
+            code = super().compile(source, name, filename, False, defer_init)
+            assert isinstance(code, CodeType)
+            self.code_cache.store(key, code)
+        return code
+
+    def compile_expression(self, source: str, undefined_to_none: bool = True) -> Any:
+        if self.code_cache is None:
+            return super().compile_expression(source, undefined_to_none)
+        key = self.code_cache.key(self._fingerprint, "expression", source)
+        code = self.code_cache.load(key)
+        if code is None:
+            code = self._compile_expression_code(source)
+            self.code_cache.store(key, code)
+        template = self.template_class.from_code(self, code, self.make_globals(None))
+        return TemplateExpression(template, undefined_to_none)
+
+    def _compile_expression_code(self, source: str) -> CodeType:
+        """What Jinja's compile_expression compiles: `result = (source)` as a template."""
+        parser = Parser(self, source, state="variable")
+        try:
+            expression = parser.parse_expression()
+            if not parser.stream.eos:
+                raise TemplateSyntaxError(
+                    "chunk after expression", parser.stream.current.lineno, None, None
+                )
+            expression.set_environment(self)
+        except TemplateSyntaxError:
+            self.handle_exception(source=source)
+        body = [nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)]
+        code = super().compile(nodes.Template(body, lineno=1))
+        assert isinstance(code, CodeType)
+        return code
+
+    @functools.cached_property
+    def _fingerprint(self) -> str:
+        """Everything besides the source that the generated code depends on."""
+        settings = (
+            type(self).__module__,
+            type(self).__qualname__,
+            self.code_generator_class.__qualname__,
+            jinja_version,
+            __version__,
+            repr(self.autoescape if isinstance(self.autoescape, bool) else "callable"),
+            repr(self.finalize is not None),
+            repr(
+                (
+                    self.block_start_string,
+                    self.block_end_string,
+                    self.variable_start_string,
+                    self.variable_end_string,
+                    self.comment_start_string,
+                    self.comment_end_string,
+                    self.line_statement_prefix,
+                    self.line_comment_prefix,
+                    self.trim_blocks,
+                    self.lstrip_blocks,
+                    self.newline_sequence,
+                    self.keep_trailing_newline,
+                    self.optimized,
+                    self.is_async,
+                    sorted(self.extensions),
+                )
+            ),
+        )
+        return "\n".join(settings) + "\n" + _generator_source_digest()
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, ModelView):
@@ -205,4 +310,17 @@ def make_environment(
         auto_reload=False,
     )
     environment.filters.update(FILTERS)
+    environment.code_cache = _process_code_cache()
     return environment
+
+
+@functools.cache
+def _process_code_cache() -> CodeCache | None:
+    folder = default_folder()
+    return None if folder is None else CodeCache(folder)
+
+
+@functools.cache
+def _generator_source_digest() -> str:
+    """This module's own source: a change to the sandbox invalidates what it compiled."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()

@@ -15,6 +15,7 @@ main section it points to make up one revision.
 
 from __future__ import annotations
 
+import bisect
 import io
 import logging
 import re
@@ -24,8 +25,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-_EOF = re.compile(rb"startxref\s+(\d+)\s*%%EOF[ \t]*(?:\r\n|\r|\n)?")
-_PREV = re.compile(rb"/Prev\s+(\d+)")
+# Offsets of at most 20 digits: Python refuses to convert a longer run of digits to an int.
+_EOF = re.compile(rb"startxref\s+(\d{1,20})\s*%%EOF[ \t]*(?:\r\n|\r|\n)?")
+_PREV = re.compile(rb"/Prev\s+(\d{1,20})\b")
 _OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
 _MAX_SECTIONS = 10_000
 
@@ -49,13 +51,20 @@ def revisions(data: bytes) -> list[Revision]:
     if not markers:
         return [Revision(1, 0, len(data))]
     sections = _xref_chain(data, int(markers[-1].group(1)))
+    # Each %%EOF under the section its startxref names, in file order: a forged file with
+    # thousands of revisions is then read in linear time, not sections times markers.
+    naming: dict[int, tuple[list[int], list[int]]] = {}
+    for marker in markers:
+        starts, marker_ends = naming.setdefault(int(marker.group(1)), ([], []))
+        starts.append(marker.start())
+        marker_ends.append(marker.end())
     ends: set[int] = set()
     for offset in sections:
         # The revision of this section ends at the first %%EOF after it that names it.
-        for marker in markers:
-            if marker.start() > offset and int(marker.group(1)) == offset:
-                ends.add(marker.end())
-                break
+        starts, marker_ends = naming.get(offset, ([], []))
+        index = bisect.bisect_right(starts, offset)
+        if index < len(starts):
+            ends.add(marker_ends[index])
     ends.add(len(data))
     found: list[Revision] = []
     start = 0
@@ -103,7 +112,7 @@ def _previous(data: bytes, offset: int) -> int | None:
 
 
 @contextmanager
-def _quiet_pypdf() -> Iterator[None]:
+def quiet_pypdf() -> Iterator[None]:
     """pypdf logs what it repairs; the caller reports problems itself."""
     logger = logging.getLogger("pypdf")
     level = logger.level
@@ -121,7 +130,7 @@ def describe_later(data: bytes, original: Revision, all_revisions: list[Revision
     later = [r for r in all_revisions if r.number > original.number]
     if not later:
         return []
-    with _quiet_pypdf():
+    with quiet_pypdf():
         try:
             before = PdfReader(io.BytesIO(data[: original.end]))
             after = PdfReader(io.BytesIO(data))

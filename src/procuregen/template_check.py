@@ -4,10 +4,10 @@ A team's own template folder (agreement.docx, agreement.html, agreement.css) is 
 input, so it is checked like a spec before anything renders with it:
 
 - every part is there, a regular file inside the folder;
-- the DOCX is a sane zip: at most `MAX_ENTRIES` entries, none larger than `MAX_ENTRY`
-  uncompressed, `MAX_TOTAL` in all, none compressed more than `MAX_RATIO` to one; the
-  sizes come from the central directory before anything is inflated, and every part is
-  then read through a bounded reader;
+- the DOCX is a sane zip (`archive.py`): at most 1,000 entries, none larger than 50 MB
+  uncompressed, 200 MB in all, none compressed more than 100 to one; the sizes come
+  from the central directory before anything is inflated, and every part is then read
+  through the bounded reader;
 - no XML part has a DOCTYPE or an ENTITY; no relationship is external (a hyperlink
   excepted: it is clicked, never fetched); no macros or ActiveX controls;
 - the styles the body is written with exist;
@@ -24,8 +24,7 @@ Every problem is a located RenderError naming the file.
 from __future__ import annotations
 
 import re
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,17 +32,12 @@ from urllib.parse import unquote, urlsplit
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
+from procuregen.archive import megabytes, open_zip
 from procuregen.errors import Location, Problem, RenderError
 from procuregen.manifest import Template
 from procuregen.resources import bundled_root
 from procuregen.textpolicy import TEXT, located, refusals
 
-# Bounds of a template's DOCX, read from the zip's central directory before inflating.
-MAX_ENTRIES = 1_000
-MAX_ENTRY = 50 * 1024 * 1024
-MAX_TOTAL = 200 * 1024 * 1024
-MAX_RATIO = 100
-RATIO_FLOOR = 1024 * 1024  # smaller entries cannot be bombs; XML compresses up to ~40:1
 MAX_TEXT = 5 * 1024 * 1024  # an HTML, CSS or SVG file of the folder
 MAX_FILES = 1_000  # files in the folder
 
@@ -162,25 +156,21 @@ def _cached_check(root: Path, fingerprint: tuple[tuple[str, int, int], ...]) -> 
 def docx_problems(path: Path) -> list[Problem]:
     """Zip bounds, XML safety, relationships, styles and placeholders of a DOCX template."""
     try:
-        package = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        return [_problem(path, f"not a DOCX (zip) file: {exc}")]
+        package = open_zip(path, Location(str(path)), RenderError)
+    except RenderError as refused:
+        return list(refused.problems)  # nothing is inflated from a zip out of bounds
+    problems: list[Problem] = []
+    parts: dict[str, bytes] = {}
     with package:
-        problems = _zip_bound_problems(path, package.infolist())
-        if problems:
-            return problems  # nothing is inflated from a zip out of bounds
-        parts: dict[str, bytes] = {}
-        for info in package.infolist():
-            if info.is_dir():
+        for name in package.names():
+            if _FORBIDDEN_PARTS.search(name):
+                problems.append(_problem(path, f"{name}: macros and ActiveX are refused"))
                 continue
-            if _FORBIDDEN_PARTS.search(info.filename):
-                problems.append(_problem(path, f"{info.filename}: macros and ActiveX are refused"))
-                continue
-            if info.filename.endswith((".xml", ".rels")):
+            if name.endswith((".xml", ".rels")):
                 try:
-                    parts[info.filename] = _bounded_read(package, info)
-                except (ValueError, zipfile.BadZipFile, OSError, EOFError) as exc:
-                    problems.append(_problem(path, f"{info.filename}: cannot be read: {exc}"))
+                    parts[name] = package.read(name)
+                except RenderError as unreadable:
+                    problems.extend(unreadable.problems)
     trees: dict[str, Any] = {}
     for name, data in parts.items():
         found = _xml_problem(data)
@@ -220,58 +210,6 @@ def _refused_text_problems(path: Path, trees: dict[str, Any]) -> list[Problem]:
                         )
                     )
     return problems
-
-
-def _zip_bound_problems(path: Path, infos: Sequence[zipfile.ZipInfo]) -> list[Problem]:
-    """The zip's shape from its central directory alone: nothing is inflated."""
-    if len(infos) > MAX_ENTRIES:
-        return [_problem(path, f"has {len(infos)} zip entries; at most {MAX_ENTRIES} are allowed")]
-    problems: list[Problem] = []
-    total = 0
-    for info in infos:
-        name = info.filename
-        total += info.file_size
-        if name.startswith("/") or ".." in name.split("/") or "\\" in name:
-            problems.append(_problem(path, f"{name}: a zip entry name that leaves the package"))
-        if info.flag_bits & 0x1:
-            problems.append(_problem(path, f"{name}: encrypted zip entries are refused"))
-        if info.file_size > MAX_ENTRY:
-            problems.append(
-                _problem(
-                    path,
-                    f"{name}: {_mb(info.file_size)} uncompressed; "
-                    f"at most {_mb(MAX_ENTRY)} per part (a zip bomb?)",
-                )
-            )
-        elif info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(
-            info.compress_size, 1
-        ):
-            ratio = info.file_size // max(info.compress_size, 1)
-            problems.append(
-                _problem(
-                    path,
-                    f"{name}: compressed {ratio} to 1; at most {MAX_RATIO} to 1 (a zip bomb?)",
-                )
-            )
-    if total > MAX_TOTAL:
-        problems.append(
-            _problem(path, f"{_mb(total)} uncompressed in all; at most {_mb(MAX_TOTAL)}")
-        )
-    return problems
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
-def _bounded_read(package: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """An entry's bytes, never more than it declares nor than MAX_ENTRY."""
-    limit = min(info.file_size, MAX_ENTRY)
-    with package.open(info) as stream:
-        data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError("holds more than its declared size")
-    return data
 
 
 def _xml_problem(data: bytes) -> str | None:
@@ -491,7 +429,7 @@ def _free_names(tree: nodes.Template) -> dict[str, int]:
 
 def _read_text(path: Path) -> str:
     if path.stat().st_size > MAX_TEXT:
-        raise ValueError(f"larger than {_mb(MAX_TEXT)}")
+        raise ValueError(f"larger than {megabytes(MAX_TEXT)}")
     return path.read_text(encoding="utf-8")
 
 

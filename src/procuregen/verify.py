@@ -8,29 +8,27 @@ Three outcomes, each its own exit code (`Verification.exit_code`):
 - 3: the bytes differ but every clause's visible text is the same: re-saved by another
   program (`visible_text.py`).
 - 1: the text differs (which clauses, which words), the manifest names other inputs
-  (clause versions, library, template, procuregen), or the document cannot be verified.
+  (clause versions, library, template, procuregen), or the document cannot be verified:
+  a manifest that breaks its schema, a spec that breaks a spec file's checks, a zip or
+  attachment out of bounds (`embedded.py`).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from procuregen.assemble import assemble
-from procuregen.drafting import MANIFEST_ATTACHMENT, SPEC_ATTACHMENT, draft_agreement
+from procuregen.drafting import draft_agreement
+from procuregen.embedded import document_kind, read_embedded
 from procuregen.errors import Location, Problem, ProcuregenError, VerifyError
 from procuregen.library import library_path, load_library
 from procuregen.revisions import Revision, describe_later, revisions
-from procuregen.spec import Spec
+from procuregen.spec.load import read_resolved_spec
 
 IDENTICAL, SAME_TEXT, DIFFERS = "identical", "same-text", "differs"
 EXIT_CODES = {IDENTICAL: 0, SAME_TEXT: 3, DIFFERS: 1}
-_LIBRARY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -55,82 +53,27 @@ def _fail(path: Path, message: str) -> VerifyError:
     return VerifyError(Problem(Location(str(path)), message))
 
 
-def _embedded(path: Path, data: bytes, kind: str) -> tuple[dict[str, Any], bytes]:
-    try:
-        if kind == "pdf":
-            from procuregen.render.pdf import read_embedded_pdf
-
-            files = read_embedded_pdf(data)
-            manifest = json.loads(files[MANIFEST_ATTACHMENT])
-            spec = files[SPEC_ATTACHMENT]
-        else:
-            from procuregen.render.docx import read_embedded_docx
-
-            manifest, spec = read_embedded_docx(data)
-    except (KeyError, ValueError) as exc:
-        raise _fail(path, f"no procuregen manifest found ({exc})") from None
-    except Exception as exc:
-        raise _fail(path, f"cannot read the document ({type(exc).__name__}: {exc})") from None
-    problem = _manifest_problem(manifest)
-    if problem:
-        raise _fail(path, f"the embedded manifest is not procuregen's: {problem}")
-    return manifest, spec
-
-
-def _manifest_problem(manifest: Any) -> str:
-    """What is wrong with the shape of an embedded manifest; '' when it can be used."""
-    if not isinstance(manifest, dict):
-        return "not a JSON object"
-    library, spec = manifest.get("library"), manifest.get("spec")
-    if not isinstance(library, dict) or not isinstance(library.get("id"), str):
-        return "library.id is missing"
-    if not _LIBRARY_ID.fullmatch(library["id"]):
-        return f"library.id {library['id']!r} is not a library name"
-    if not isinstance(spec, dict) or not isinstance(spec.get("sha256"), str):
-        return "spec.sha256 is missing"
-    clauses = manifest.get("clauses")
-    if not isinstance(clauses, list) or not all(
-        isinstance(c, dict) and {"id", "version", "sha256"} <= c.keys() for c in clauses
-    ):
-        return "clauses is not a list of clauses with id, version and sha256"
-    if not isinstance(manifest.get("template"), dict):
-        return "template is missing"
-    return ""
-
-
-def _kind(path: Path, data: bytes) -> str:
-    if b"%PDF-" in data[:1024]:
-        return "pdf"
-    if data.startswith(b"PK"):
-        return "docx"
-    raise _fail(path, "not a DOCX or PDF drafted by procuregen")
-
-
 def verify_document(path: Path, library_dir: Path | None = None) -> Verification:
     """Draft again from what the document says it was built from, and compare.
 
-    Raises VerifyError (or another ProcuregenError: the library, the spec) when the
-    document cannot be verified at all; every such failure is a located message.
+    Nothing the document says is trusted: its manifest is validated against its schema,
+    its spec goes through every check a spec file does, and zip and attachments are
+    read within bounds (`embedded.py`), all before anything is drafted. Raises
+    VerifyError (or another ProcuregenError: the library, the spec) when the document
+    cannot be verified at all; every such failure is a located message.
     """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise _fail(path, f"cannot read: {exc.strerror or exc}") from None
-    kind = _kind(path, data)
-    original: Revision | None = None
-    later: list[str] = []
-    drafted = data
-    if kind == "pdf":
-        found = revisions(data)
-        if len(found) > 1:
-            original = found[0]
-            drafted = data[: original.end]
-            later = describe_later(data, original, found)
-    manifest, spec_bytes = _embedded(path, drafted, kind)
-    try:
-        spec = Spec.model_validate_json(spec_bytes)
-    except ValidationError as exc:
-        raise _fail(path, f"the embedded spec is not valid: {exc.error_count()} errors") from None
+    kind = document_kind(path, data)
+    found = revisions(data) if kind == "pdf" else []
+    original = found[0] if len(found) > 1 else None
+    drafted = data[: original.end] if original else data
+    embedded = read_embedded(path, drafted, kind)
+    manifest = embedded.manifest
+    spec = read_resolved_spec(embedded.spec_file, embedded.spec, default_name=path.stem)
+    later = describe_later(data, original, found) if original else []
     try:
         library = load_library(library_path(manifest["library"]["id"], library_dir))
         agreement, _ = assemble(spec, library)
@@ -196,10 +139,3 @@ def manifest_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     if old["template"] != new["template"]:
         found.append(f"template {old['template'].get('id')} changed")
     return found
-
-
-def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What changed between the manifest a document carries and a fresh one."""
-    return manifest_differences(old, new) or [
-        "the output differs, but the manifest does not say why (fonts or renderer?)"
-    ]

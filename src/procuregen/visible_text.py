@@ -8,8 +8,8 @@ the same extractor and compared word by word, so line breaks, page breaks, runs 
 styles do not count; the words do.
 
 - DOCX: the paragraphs of `word/document.xml` in order (text, tabs and line breaks;
-  not field instructions or deleted text), read with lxml. Headers and footers are
-  not compared.
+  not field instructions or deleted text), read through the bounded zip reader and
+  lxml. Headers and footers are not compared.
 - PDF: `pdftotext` (poppler) when it is installed, else pypdf; the running header and
   footer of each page ("Page 3 of 40") are left out.
 """
@@ -22,12 +22,13 @@ import re
 import shutil
 import subprocess
 import tempfile
-import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from procuregen.agreement import Agreement
+from procuregen.archive import open_zip
+from procuregen.errors import Location, VerifyError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 FRONT = "the cover page and contents"
@@ -85,9 +86,10 @@ def lines_of(data: bytes, kind: str) -> list[str]:
 def _docx_lines(data: bytes) -> list[str]:
     from lxml import etree
 
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
+    # Read within the bounds a forged zip cannot get past (`archive.py`).
+    with open_zip(data, Location("word/document.xml"), VerifyError) as package:
         xml = package.read("word/document.xml")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     root = etree.fromstring(xml, parser)
     paragraph, text, tab, br, cr = (f"{{{W}}}{t}" for t in ("p", "t", "tab", "br", "cr"))
     lines: list[str] = []
@@ -134,9 +136,9 @@ def _pdftotext_pages(data: bytes) -> list[list[str]] | None:
 def _pypdf_pages(data: bytes) -> list[list[str]]:
     from pypdf import PdfReader
 
-    from procuregen.revisions import _quiet_pypdf
+    from procuregen.revisions import quiet_pypdf
 
-    with _quiet_pypdf():
+    with quiet_pypdf():
         reader = PdfReader(io.BytesIO(data))
         return [(page.extract_text() or "").splitlines() for page in reader.pages]
 

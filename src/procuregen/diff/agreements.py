@@ -13,7 +13,6 @@ from typing import Any
 
 from procuregen.diff.model import ClauseDiff, Comparison, Kind, TextDiff, ValueChange
 from procuregen.diff.words import deleted, inserted, word_diff
-from procuregen.drafting import MANIFEST_ATTACHMENT, SPEC_ATTACHMENT
 from procuregen.errors import Location, Problem, ProcuregenError, VerifyError, sorted_problems
 
 CLAUSE_HEADINGS = ("Heading 2", "Heading 3")
@@ -44,32 +43,24 @@ def compare_agreements(a: Path, b: Path) -> Comparison:
 
 
 def read_agreement(path: Path) -> Drafted:
+    from procuregen.embedded import document_kind, read_embedded
+
     where = Location(str(path))
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise VerifyError(Problem(where, f"cannot read: {exc.strerror}")) from None
+    kind = document_kind(path, data)
+    # The manifest checked against its schema, the zip and attachments read within bounds.
+    embedded = read_embedded(path, data, kind)
+    manifest = embedded.manifest
     try:
-        if data.startswith(b"%PDF"):
-            from procuregen.render.pdf import read_embedded_pdf
-
-            files = read_embedded_pdf(data)
-            manifest = json.loads(files[MANIFEST_ATTACHMENT])
-            spec = json.loads(files[SPEC_ATTACHMENT])
+        spec = json.loads(embedded.spec)
+        if kind == "pdf":
             titles, texts = _pdf_clauses(data, manifest)
-        elif data.startswith(b"PK"):
-            from procuregen.render.docx import read_embedded_docx
-
-            manifest, spec_bytes = read_embedded_docx(data)
-            spec = json.loads(spec_bytes)
-            titles, texts = _docx_clauses(data, manifest)
         else:
-            raise VerifyError(Problem(where, "not a DOCX or PDF drafted by procuregen"))
-    except (KeyError, ValueError) as exc:
-        raise VerifyError(Problem(where, f"no procuregen manifest found ({exc})")) from None
-    except VerifyError:
-        raise
-    except Exception as exc:  # a damaged zip or PDF: any reader error is bad input
+            titles, texts = _docx_clauses(data, manifest)
+    except Exception as exc:  # a damaged zip, PDF or spec: any reader error is bad input
         raise VerifyError(Problem(where, f"cannot read the document: {exc}")) from None
     return Drafted(path, manifest, spec, titles, texts)
 

@@ -4,251 +4,124 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import uuid
 import zipfile
-from collections.abc import Callable
 from typing import Any
 
 from procuregen import __version__
-from procuregen.agreement import (
-    Agreement,
-    Block,
-    Definitions,
-    ItemList,
-    Paragraph,
-    Run,
-    Section,
-    Table,
-)
+from procuregen.agreement import Agreement
 from procuregen.environment import make_environment
 from procuregen.errors import Location, Problem, RenderError
 from procuregen.manifest import Template
-from procuregen.messages import gettext
 from procuregen.render.context import render_context
+from procuregen.render.docx_body import STYLES as STYLES
+from procuregen.render.docx_body import W, body_xml
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 CUSTOM_XML_NS = "urn:procuregen:manifest:1"
 ITEM = "/customXml/procuregen.xml"
 ITEM_PROPS = "/customXml/procuregenProps.xml"
+# The style of the paragraphs docxtpl prints where the body goes: no real style has it.
+MARKER = "procuregen:"
 
 
 def render_docx(
     agreement: Agreement, template: Template, manifest: bytes, resolved_spec: bytes
 ) -> bytes:
-    """DOCX bytes, every XML part parsed strictly; deterministic for the same inputs."""
+    """DOCX bytes; deterministic for the same inputs.
+
+    docxtpl fills the template with a marker paragraph where the body and the schedules
+    go; the body is then parsed once from its XML and put in place of the marker, so
+    docxtpl never re-reads the body's thousands of paragraphs. The package is zipped
+    once, with fixed timestamps.
+    """
     from docxtpl import DocxTemplate
     from jinja2 import TemplateError
+    from lxml import etree
+    from markupsafe import Markup
 
     path = template.root / "agreement.docx"
     try:
         document = DocxTemplate(path)
         context = render_context(agreement)
-        document.init_docx()
-        styles = document.docx.styles
-        body = document.new_subdoc()
-        _write(body, agreement, False, styles)
-        context["body"] = body
-        schedules = document.new_subdoc()
-        _write(schedules, agreement, True, styles)
-        context["schedules_body"] = schedules
+        context["body"] = Markup(_marker_paragraph("body"))
+        context["schedules_body"] = Markup(_marker_paragraph("schedules_body"))
         document.render(context, jinja_env=make_environment("xml"), autoescape=True)
     except TemplateError as exc:
         message = getattr(exc, "message", None) or str(exc)
         raise RenderError(Problem(Location(str(path)), f"template: {message}")) from None
-    _properties(document.docx, agreement)
-    _attach(document.docx, manifest, resolved_spec)
+    except etree.XMLSyntaxError as exc:
+        raise RenderError(
+            Problem(Location(str(path)), f"rendered word/document.xml is not XML: {exc}")
+        ) from None
+    docx = document.docx
+    style_ids = {name: docx.styles[name].style_id for name in STYLES}
+    for name, schedules in (("body", False), ("schedules_body", True)):
+        xml = body_xml(agreement, schedules, style_ids)
+        _replace_marker(docx.element.body, name, xml, str(path))
+    _properties(docx, agreement)
+    _attach(docx, manifest, resolved_spec)
+    return _package_bytes(docx)
+
+
+def _marker_paragraph(name: str) -> str:
+    return f'<w:p><w:pPr><w:pStyle w:val="{MARKER}{name}"/></w:pPr></w:p>'
+
+
+def _replace_marker(body: Any, name: str, xml: str, template_file: str) -> None:
+    """Put the elements of `xml` where docxtpl printed the marker paragraph of `name`."""
+    from lxml import etree
+
+    found = body.xpath(f'w:p[w:pPr/w:pStyle/@w:val="{MARKER}{name}"]')
+    if len(found) != 1:  # template_check makes sure the template prints it once
+        raise RenderError(
+            Problem(
+                Location(template_file),
+                f"word/document.xml must print {{{{p {name} }}}} exactly once",
+            )
+        )
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        wrapper = etree.fromstring(f'<w:body xmlns:w="{W}">{xml}</w:body>', parser)
+    except etree.XMLSyntaxError as exc:
+        raise RenderError(
+            Problem(Location(template_file), f"the agreement's text is not XML: {exc}")
+        ) from None
+    marker = found[0]
+    parent = marker.getparent()
+    index = parent.index(marker)
+    parent[index : index + 1] = list(wrapper)
+
+
+def _package_bytes(docx: Any) -> bytes:
+    """The package as one deterministic zip: fixed timestamps and attributes, in the order
+    python-docx writes its parts."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = docx.part.package
+    for part in package.parts:
+        part.before_marshal()
     buffer = io.BytesIO()
-    document.save(buffer)
-    data = normalized_zip(buffer.getvalue())
-    _parse_parts(data, str(path))
-    return data
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        # PackageWriter.write would open its own zip writer; its steps take ours.
+        writer: Any = _FixedTimeZipWriter(archive)
+        PackageWriter._write_content_types_stream(writer, package.parts)  # type: ignore[no-untyped-call]
+        PackageWriter._write_pkg_rels(writer, package.rels)  # type: ignore[no-untyped-call]
+        PackageWriter._write_parts(writer, package.parts)
+    return buffer.getvalue()
 
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-STYLES = (
-    "Heading 1",
-    "Heading 2",
-    "Heading 3",
-    "Clause Text",
-    "List Level 1",
-    "List Level 2",
-    "Definition",
-    "Table Grid",
-)
+class _FixedTimeZipWriter:
+    """python-docx's physical package writer, with fixed zip metadata."""
 
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
 
-def _w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
-
-
-class _BodyWriter:
-    """Writes the clause body as WordprocessingML, with the template's style ids.
-
-    lxml directly, not python-docx's paragraph API: that looks styles up by name on
-    every paragraph, which made the body ten times slower to build.
-    """
-
-    def __init__(self, body: Any, style_ids: dict[str, str], language: str) -> None:
-        from lxml import etree
-
-        self.etree = etree
-        self.body = body
-        self.style_ids = style_ids
-        self.quotes = (gettext(language, "\u201c"), gettext(language, "\u201d"))
-        self.other: _BodyWriter | None = None  # the second language's writer, bilingual
-
-    def page_break(self) -> None:
-        sub = self.etree.SubElement
-        run = sub(sub(self.body, _w("p")), _w("r"))
-        sub(run, _w("br")).set(_w("type"), "page")
-
-    def pair(
-        self,
-        style: str,
-        item: Any,
-        twin: Any,
-        write: Callable[[_BodyWriter, Any], None],
-    ) -> None:
-        """A heading and its content; with a twin, both side by side in one table row."""
-        if twin is None or self.other is None:
-            self.paragraph(style, (Run(item.heading),))
-            write(self, item)
-            return
-        sub = self.etree.SubElement
-        table = sub(self.body, _w("tbl"))
-        properties = sub(table, _w("tblPr"))
-        width = sub(properties, _w("tblW"))
-        width.set(_w("w"), "5000")
-        width.set(_w("type"), "pct")
-        sub(properties, _w("tblLayout")).set(_w("type"), "fixed")
-        grid = sub(table, _w("tblGrid"))
-        for _ in range(2):
-            sub(grid, _w("gridCol")).set(_w("w"), "4535")
-        row = sub(table, _w("tr"))
-        for writer, text in ((self, item), (self.other, twin)):
-            cell = sub(row, _w("tc"))
-            cell_width = sub(sub(cell, _w("tcPr")), _w("tcW"))
-            cell_width.set(_w("w"), "2500")
-            cell_width.set(_w("type"), "pct")
-            inner = _BodyWriter(cell, writer.style_ids, "en")
-            inner.quotes = writer.quotes
-            inner.paragraph(style, (Run(text.heading),))
-            write(inner, text)
-            if cell[-1].tag == _w("tbl"):  # a cell ends with a paragraph (ECMA-376 17.4.66)
-                sub(cell, _w("p"))
-
-    def paragraph(
-        self, style: str, runs: tuple[Run, ...], prefix: str = "", *, new_page: bool = False
-    ) -> None:
-        self.body.append(self._paragraph(style, runs, prefix, new_page=new_page))
-
-    def _paragraph(
-        self, style: str, runs: tuple[Run, ...], prefix: str = "", *, new_page: bool = False
-    ) -> Any:
-        sub = self.etree.SubElement
-        paragraph = self.etree.Element(_w("p"))
-        properties = sub(paragraph, _w("pPr"))
-        sub(properties, _w("pStyle")).set(_w("val"), self.style_ids[style])
-        if new_page:
-            sub(properties, _w("pageBreakBefore"))
-        if prefix:
-            run = sub(paragraph, _w("r"))
-            sub(run, _w("t")).text = prefix
-            sub(run, _w("tab"))
-        for item in runs:
-            run = sub(paragraph, _w("r"))
-            if item.bold or item.italic:
-                run_properties = sub(run, _w("rPr"))
-                if item.bold:
-                    sub(run_properties, _w("b"))
-                if item.italic:
-                    sub(run_properties, _w("i"))
-            text = sub(run, _w("t"))
-            text.text = item.text
-            text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        return paragraph
-
-    def block(self, block: Block) -> None:
-        if isinstance(block, Paragraph):
-            self.paragraph("Clause Text", block.runs)
-        elif isinstance(block, ItemList):
-            for item in block.items:
-                self.paragraph(f"List Level {block.level}", item.runs, prefix=item.label)
-                if item.sublist is not None:
-                    self.block(item.sublist)
-        elif isinstance(block, Table):
-            self.table(block)
-        elif isinstance(block, Definitions):
-            for entry in block.entries:
-                opening, closing = self.quotes
-                term = Run(f"{opening}{entry.term}{closing}", bold=True)
-                self.paragraph("Definition", (term, Run(" "), *entry.runs))
-
-    def table(self, block: Table) -> None:
-        sub = self.etree.SubElement
-        table = sub(self.body, _w("tbl"))
-        properties = sub(table, _w("tblPr"))
-        sub(properties, _w("tblStyle")).set(_w("val"), self.style_ids["Table Grid"])
-        width = sub(properties, _w("tblW"))
-        width.set(_w("w"), "0")
-        width.set(_w("type"), "auto")
-        sub(properties, _w("tblInd")).set(_w("w"), "567")
-        grid = sub(table, _w("tblGrid"))
-        columns = len(block.header)
-        for _ in range(columns):
-            sub(grid, _w("gridCol")).set(_w("w"), str(8000 // max(columns, 1)))
-        header = tuple(tuple(Run(r.text, True, r.italic) for r in cell) for cell in block.header)
-        for cells in (header, *block.rows):
-            row = sub(table, _w("tr"))
-            for index in range(columns):
-                cell = sub(row, _w("tc"))
-                cell_width = sub(sub(cell, _w("tcPr")), _w("tcW"))
-                cell_width.set(_w("w"), str(8000 // max(columns, 1)))
-                cell_width.set(_w("type"), "dxa")
-                runs = cells[index] if index < len(cells) else ()
-                cell.append(self._paragraph("Clause Text", runs))
-                cell[-1].find(_w("pPr")).append(self._no_indent())
-
-    def _no_indent(self) -> Any:
-        indent = self.etree.Element(_w("ind"))
-        indent.set(_w("left"), "0")
-        return indent
-
-
-def _write(subdoc: Any, agreement: Agreement, schedules: bool, styles: Any) -> None:
-    """Sections (or schedules, each on a new page) as headings, clauses and blocks; for a
-    bilingual agreement, each heading and clause beside its translation in a two-column
-    table, so that Word keeps the pairs together."""
-    element = subdoc.subdocx.element.body
-    if element.sectPr is not None:
-        element.remove(element.sectPr)
-    ids = {name: styles[name].style_id for name in STYLES}
-    writer = _BodyWriter(element, ids, agreement.language)
-    parallel = agreement.parallel
-    sections = agreement.schedules if schedules else agreement.sections
-    others: tuple[Section | None, ...] = (None,) * len(sections)
-    if parallel is not None:
-        others = parallel.schedules if schedules else parallel.sections
-        writer.other = _BodyWriter(element, ids, parallel.language)
-    for section, other in zip(sections, others, strict=True):
-        if section.schedule:
-            writer.page_break()
-        writer.pair("Heading 1", section, other, lambda w, s: None)
-        for index, clause in enumerate(section.clauses):
-            twin = other.clauses[index] if other else None
-            writer.pair("Heading 2", clause, twin, _blocks)
-        for index, part in enumerate(section.terms):
-            twin_part = other.terms[index] if other else None
-            writer.pair("Heading 2", part, twin_part, lambda w, s: None)
-            for number, clause in enumerate(part.clauses):
-                twin = twin_part.clauses[number] if twin_part else None
-                writer.pair("Heading 3", clause, twin, _blocks)
-
-
-def _blocks(writer: _BodyWriter, clause: Any) -> None:
-    for block in clause.blocks:
-        writer.block(block)
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        self.archive.writestr(info, blob)
 
 
 def _properties(docx: Any, agreement: Agreement) -> None:
@@ -310,34 +183,3 @@ def normalized_zip(data: bytes) -> bytes:
             fixed.external_attr = 0o644 << 16
             target.writestr(fixed, source.read(info.filename))
     return out.getvalue()
-
-
-def _parse_parts(data: bytes, template_file: str) -> None:
-    """Parse every XML part strictly: a broken part fails the build, never the reader."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        for name in package.namelist():
-            if name.endswith((".xml", ".rels")):
-                try:
-                    etree.fromstring(package.read(name), parser)
-                except etree.XMLSyntaxError as exc:
-                    raise RenderError(
-                        Problem(Location(template_file), f"rendered part {name} is not XML: {exc}")
-                    ) from None
-
-
-def read_embedded_docx(data: bytes) -> tuple[dict[str, Any], bytes]:
-    """The manifest and resolved spec embedded in a DOCX drafted by procuregen."""
-    from lxml import etree
-
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        for name in package.namelist():
-            if name.startswith("customXml/") and name.count("/") == 1 and "Props" not in name:
-                root = etree.fromstring(package.read(name))
-                if root.tag == f"{{{CUSTOM_XML_NS}}}procuregen":
-                    manifest = root.findtext(f"{{{CUSTOM_XML_NS}}}manifest") or ""
-                    spec = root.findtext(f"{{{CUSTOM_XML_NS}}}spec") or ""
-                    return json.loads(manifest), spec.encode("utf-8")
-    raise ValueError("no procuregen manifest in this DOCX")

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from procuregen.errors import Location, Problem, RenderError
 from procuregen.manifest import Template
+from procuregen.render.engine import import_weasyprint
 
 
 class _Collector(logging.Handler):
@@ -95,6 +96,7 @@ def render_pdf(
     attachments: list[tuple[str, bytes, str]],
 ) -> bytes:
     """PDF/A-3b bytes of `html`; `attachments` are (file name, content, description)."""
+    import_weasyprint()
     from weasyprint import HTML, Attachment
     from weasyprint.urls import FatalURLFetchingError
 
@@ -134,18 +136,8 @@ def render_pdf(
     return pdf
 
 
-def read_embedded_pdf(data: bytes) -> dict[str, bytes]:
-    """The files embedded in a PDF, by name."""
-    import io
-
-    from pypdf import PdfReader
-
-    # pypdf logs what it repairs; the caller reports failures as located errors instead.
-    logger = logging.getLogger("pypdf")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        return {name: contents[0] for name, contents in reader.attachments.items()}
-    finally:
-        logger.setLevel(level)
+def warm_up() -> None:
+    """Import WeasyPrint and let fontconfig and Pango load their configuration and font
+    lists, so that a batch worker pays for them before its first agreement."""
+    weasyprint = import_weasyprint()
+    weasyprint.HTML(string="<p>procuregen</p>").render()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
@@ -13,7 +15,7 @@ from procuregen.spec.layers import value_sources as layer_sources
 from procuregen.spec.model import Spec
 from procuregen.spec.rules import cross_field_problems
 from procuregen.validation import validate_located
-from procuregen.yamlsource import LocatedDocument, Path, load_bytes
+from procuregen.yamlsource import MAX_BYTES, LocatedDocument, Path, decode, load_bytes, load_text
 
 PUBLICCODE_FIELDS: tuple[tuple[Path, Path], ...] = (
     (("name",), ("software", "name")),
@@ -21,6 +23,10 @@ PUBLICCODE_FIELDS: tuple[tuple[Path, Path], ...] = (
     (("url",), ("software", "repository")),
     (("description", "en", "shortDescription"), ("software", "description")),
 )
+
+# Characters JSON leaves raw in a string that YAML refuses or reads as a line break;
+# escaped as \uXXXX (JSON allows them only inside a string) YAML reads them as JSON does.
+_YAML_ONLY = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -59,11 +65,39 @@ def load_spec(path: FsPath | str) -> Spec:
     return read_spec(path).spec
 
 
-def validate_spec(doc: LocatedDocument, *, base_dir: FsPath, default_name: str) -> Spec:
-    """Type a located document as a Spec, with defaults resolved."""
+def load_json(file: str, raw: bytes) -> LocatedDocument:
+    """JSON (a resolved spec as a drafted document embeds it) read by the spec files'
+    YAML loader, JSON being the YAML subset it is: the same limits (bytes, nodes, depth),
+    every scalar a string, every node located (`file:line:col`)."""
+    if len(raw) > MAX_BYTES:
+        raise SpecError(Problem(Location(file, 1, 1), f"larger than {MAX_BYTES} bytes"))
+    text = decode(file, raw)
+    doc = load_text(file, _YAML_ONLY.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+    try:
+        json.loads(text)  # what YAML read is JSON too, not any YAML
+    except json.JSONDecodeError as exc:
+        where = Location(file, exc.lineno, exc.colno)
+        raise SpecError(Problem(where, f"not JSON: {exc.msg}")) from None
+    return doc
+
+
+def read_resolved_spec(file: str, raw: bytes, *, default_name: str) -> Spec:
+    """A resolved spec as a drafted document embeds it, checked exactly as a spec file
+    is: the same loader and limits, field validation and cross-field rules.
+
+    Nothing is read from disk: `extends:` is no field, and `software.publiccode` was
+    merged in when the document was drafted.
+    """
+    return validate_spec(load_json(file, raw), base_dir=None, default_name=default_name)
+
+
+def validate_spec(doc: LocatedDocument, *, base_dir: FsPath | None, default_name: str) -> Spec:
+    """Type a located document as a Spec, with defaults resolved; `base_dir` None for a
+    resolved spec, whose `software.publiccode` is not read again."""
     if not isinstance(doc.data, dict):
         raise SpecError(Problem(Location(doc.file, 1, 1), "a spec must be a YAML mapping"))
-    doc = _with_publiccode(doc, base_dir)
+    if base_dir is not None:
+        doc = _with_publiccode(doc, base_dir)
     problems = list(cross_field_problems(doc))
     data = _with_default_language(_with_default_name(doc.data, default_name))
     spec, invalid = validate_located(Spec, doc, data)

@@ -137,8 +137,29 @@ def _licensing() -> Any:
     return get_spdx_licensing()
 
 
+# OSI-approved identifiers that the SPDX list has deprecated: license-expression
+# normalises or rejects them, so they take the full path.
+DEPRECATED_SPDX = frozenset(
+    {"AGPL-3.0", "GPL-2.0", "GPL-2.0+", "GPL-3.0", "GPL-3.0+", "GPL-3.0-with-GCC-exception"}
+    | {"LGPL-2.0", "LGPL-2.0+", "LGPL-2.1", "LGPL-2.1+", "LGPL-3.0", "LGPL-3.0+"}
+    | {"MPL-2.0-no-copyleft-exception"}
+)
+
+
+# Licences of clause texts rather than software (a library.yaml's `license:`).
+TEXT_LICENCES = frozenset({"CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0"})
+
+
+@functools.cache
+def _plain_identifiers() -> frozenset[str]:
+    """Single identifiers that are valid and normalised as written."""
+    return (osi_approved() - DEPRECATED_SPDX) | TEXT_LICENCES
+
+
 def license_keys(expression: str) -> list[str]:
     """The licence identifiers (not exceptions) of a valid SPDX expression."""
+    if expression in _plain_identifiers():
+        return [expression]  # one known identifier: no need to build the SPDX index
     licensing = _licensing()
     parsed = licensing.parse(expression, validate=True, strict=True)
     symbols = licensing.license_symbols(parsed, decompose=True)
@@ -147,6 +168,10 @@ def license_keys(expression: str) -> list[str]:
 
 def _spdx(value: str) -> str:
     _line(value)
+    if value in _plain_identifiers():
+        # A single identifier exactly as the SPDX list spells it is already valid and
+        # normalised; building license-expression's index of every licence costs ~90 ms.
+        return value
     licensing = _licensing()
     info = None
     try:
