@@ -112,17 +112,26 @@ def entity_refusals(text: str) -> Iterator[tuple[int, str]]:
             yield start, why
 
 
-def _refused_entities(state: StateCore) -> None:
-    """markdown-it core rule, before text_join: note on each inline token the character
-    references that decode to refused characters, for the converter to report."""
+def _refused_text(state: StateCore) -> None:
+    """markdown-it core rule, before text_join: note on each inline token why its text,
+    character references decoded, breaks the text policy, for the converter to report.
+    Noted once per parse, the verdict is kept with the tokens."""
     for token in state.tokens:
-        if token.type != "inline":
+        if token.type != "inline" or not token.children:
             continue
-        for child in token.children or ():
+        text = []
+        for child in token.children:
             if child.type == "text_special" and child.info == "entity":
                 why = entity_refusal(child.markup)
                 if why is not None:
-                    token.meta.setdefault("refused", []).append(why)
+                    token.meta["refused"] = why
+                    break
+            elif child.type in ("text", "text_special", "reference"):
+                text.append(child.content)
+        else:
+            found = refusals("".join(text), TEXT)
+            if found:
+                token.meta["refused"] = found[0].message("in the rendered text")
 
 
 @functools.cache
@@ -132,7 +141,7 @@ def parser() -> MarkdownIt:
     md.enable("table")
     md.enable("strikethrough")
     md.inline.ruler.before("link", "reference", reference_rule)
-    md.core.ruler.before("text_join", "refused_entities", _refused_entities)
+    md.core.ruler.before("text_join", "refused_text", _refused_text)
     return md
 
 
@@ -298,13 +307,7 @@ class _Converter:
         template can print what its file may not hold (`{{ "\\u202e" }}`)."""
         refused = token.meta.get("refused")
         if refused:
-            raise MarkdownError(self.line, refused[0])
-        text = "".join(
-            child.content for child in token.children or () if child.type in ("text", "reference")
-        )
-        found = refusals(text, TEXT)
-        if found:
-            raise MarkdownError(self.line, found[0].message("in the rendered text"))
+            raise MarkdownError(self.line, refused)
 
 
 def _label(ordered: bool, level: int, index: int) -> str:
