@@ -121,20 +121,8 @@ def _cached_refusal(char: str, controls: str) -> str | None:
 
 
 @functools.cache
-def _refused_ascii(controls: str) -> re.Pattern[str]:
-    """The ASCII characters `refusal` refuses in this context, as one character class."""
-    refused = "".join(chr(code) for code in range(128) if refusal(chr(code), controls))
-    return re.compile(f"[{re.escape(refused)}]")
-
-
-def _clean_ascii(text: str, controls: str) -> bool:
-    # Nearly all text takes this path, at C speed: ASCII with no refused control character.
-    return text.isascii() and (text.isprintable() or not _refused_ascii(controls).search(text))
-
-
-@functools.cache
 def _common_allowed() -> frozenset[str]:
-    """The allowed characters of the Latin scripts, punctuation, currency and letterlike
+    """The allowed characters of the Latin scripts, general punctuation and currency
     symbols: what contract text is mostly made of, decided once by `refusal`."""
     blocks = (range(0x20, 0x250), range(0x2000, 0x2070), range(0x20A0, 0x20D0))
     return frozenset(
@@ -142,13 +130,34 @@ def _common_allowed() -> frozenset[str]:
     )
 
 
+@functools.cache
+def _uncommon(controls: str) -> re.Pattern[str]:
+    """One character class: anything but `_common_allowed` and the allowed controls."""
+    codes = sorted(ord(char) for char in _common_allowed() | set(controls))
+    ranges: list[tuple[int, int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return re.compile("[^" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges) + "]")
+
+
+def _clean(text: str, controls: str) -> bool:
+    # Nearly all text takes this path, at C speed: printable ASCII, else one regex search
+    # for a character outside the common ones (Latin, punctuation, currency).
+    if text.isascii() and text.isprintable():
+        return True
+    return _uncommon(controls).search(text) is None
+
+
 def refused_characters(text: str, controls: str = LINE) -> dict[str, str]:
     """Each distinct refused character of `text`, with its kind; {} for clean text.
 
-    Cheap: ASCII is checked with one regex; other text is reduced to its distinct
-    characters outside `_common_allowed` (at C speed), and only those are decided.
+    Cheap: text made of common characters is accepted by `_clean`; in other text only
+    the distinct characters outside them are decided.
     """
-    if _clean_ascii(text, controls):
+    if _clean(text, controls):
         return {}
     rare = set(text).difference(_common_allowed())
     return {char: kind for char in rare if (kind := _cached_refusal(char, controls))}
@@ -165,7 +174,7 @@ def each_refusal(text: str, controls: str = LINE) -> Iterator[Refusal]:
 
 def refusals(text: str, controls: str = LINE) -> list[Refusal]:
     """The first MAX_REPORTED refused characters of `text`, in order; [] for clean text."""
-    if _clean_ascii(text, controls):
+    if _clean(text, controls):
         return []
     return list(itertools.islice(each_refusal(text, controls), MAX_REPORTED))
 

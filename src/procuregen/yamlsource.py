@@ -179,6 +179,8 @@ class _Composer:
         in the file, one written as an escape (such as "\\u202e") at the scalar."""
         from procuregen.validation import field_path
 
+        if not self.refused_characters and event.style != '"' and controls != LINE:
+            return  # only a double-quoted scalar writes characters the text does not hold
         found = refusals(event.value, controls)
         if not found:
             return
