@@ -9,6 +9,8 @@ declare -A PROGRAM_PACKAGE=(
   [soffice]=libreoffice-writer-nogui
   # The review-site test drives /usr/bin/chromium with Playwright (no browser download).
   [chromium]=chromium
+  # fc-list and fc-match tell the PDF build which characters the template's fonts have.
+  [fc-list]=fontconfig
 )
 if [ "${1:-}" = "--bench" ]; then
   PROGRAM_PACKAGE[pandoc]=pandoc
@@ -21,6 +23,10 @@ done
 dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || missing+=(libharfbuzz-subset0)
 dpkg -s fonts-liberation2 >/dev/null 2>&1 || missing+=(fonts-liberation2)
 dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
+# The bundled template's fallback chain: Hebrew, Arabic, Devanagari and Thai (core), and
+# Chinese, Japanese and Korean (cjk), so that names in those scripts print.
+dpkg -s fonts-noto-core >/dev/null 2>&1 || missing+=(fonts-noto-core)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 # WeasyPrint's own libraries.
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 

@@ -131,14 +131,18 @@ def draft(
     from procuregen.drafting import draft_agreement
     from procuregen.manifest import manifest_json, with_outputs
     from procuregen.output import write_all
+    from procuregen.render.glyphs import printed_origins
 
-    spec_file, _, agreement, trace = build(
+    spec_file, library, agreement, trace = build(
         spec_path, library_dir=library_dir, strict=strict, ledger=ledger
     )
     spec = spec_file.spec
     chosen = formats or output_formats(spec_file)
     template = _template_for(spec_file, template_dir)
-    drafted = draft_agreement(agreement, spec_file.sha256, chosen, template=template)
+    origins = printed_origins(spec_file.source, library, agreement) if "pdf" in chosen else ()
+    drafted = draft_agreement(
+        agreement, spec_file.sha256, chosen, template=template, origins=origins
+    )
     name = spec.output.name or spec_path.stem
     files = {out_dir / f"{name}.{kind}": data for kind, data in drafted.outputs.items()}
     manifest = out_dir / f"{name}.manifest.json"

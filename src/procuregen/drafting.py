@@ -6,12 +6,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from procuregen.agreement import Agreement
 from procuregen.errors import Location, Problem, RenderError
 from procuregen.manifest import Template, build_manifest, manifest_json, resolved_spec_json
 from procuregen.resources import bundled_root
+
+if TYPE_CHECKING:
+    from procuregen.render.glyphs import Origin
 
 FORMATS = ("docx", "pdf")
 SPEC_ATTACHMENT = "spec.resolved.json"
@@ -73,11 +76,13 @@ def draft_agreement(
     *,
     template: Template | Path | None = None,
     template_search: Sequence[Path] | Mapping[str, Path] = (),
+    origins: Sequence[Origin] = (),
 ) -> Drafted:
     """Render the requested formats of `agreement`; nothing is written.
 
     `template` (a folder, or a Template already found) overrides the spec's
     `output.template`, which is looked up in `template_search` then among the bundled ones.
+    `origins` locate a character the PDF's fonts lack (render.glyphs.printed_origins).
     """
     if template is None:
         template = find_template(agreement.spec.output.template, template_search)
@@ -105,5 +110,6 @@ def draft_agreement(
                     (SPEC_ATTACHMENT, spec_bytes, "The spec as resolved, defaults filled in"),
                     (MANIFEST_ATTACHMENT, manifest_bytes, "What this agreement was built from"),
                 ],
+                origins=origins,
             )
     return Drafted(outputs, manifest)

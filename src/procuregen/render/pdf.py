@@ -11,15 +11,18 @@ import datetime as dt
 import hashlib
 import logging
 import mimetypes
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from procuregen.errors import Location, Problem, RenderError
 from procuregen.manifest import Template
 from procuregen.render.engine import import_weasyprint
+
+if TYPE_CHECKING:
+    from procuregen.render.glyphs import Origin
 
 
 class _Collector(logging.Handler):
@@ -94,8 +97,15 @@ def render_pdf(
     *,
     date: dt.date,
     attachments: list[tuple[str, bytes, str]],
+    origins: Sequence[Origin] = (),
 ) -> bytes:
-    """PDF/A-3b bytes of `html`; `attachments` are (file name, content, description)."""
+    """PDF/A-3b bytes of `html`; `attachments` are (file name, content, description).
+
+    A character that none of the template's fonts has is an error located by `origins`.
+    """
+    from procuregen.render.glyphs import check_glyphs
+
+    check_glyphs(html, template.root, origins)  # before layout: WeasyPrint would print blanks
     import_weasyprint()
     from weasyprint import HTML, Attachment
     from weasyprint.urls import FatalURLFetchingError
