@@ -128,14 +128,14 @@ def test_mutated_spec_drafts_or_is_refused(spec: Path, data: st.DataObject, tmp_
 
 @pytest.fixture(scope="module")
 def library_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = bundled_root("clauses") / "oss-framework"
     target = tmp_path_factory.mktemp("library") / "oss-framework"
-    shutil.copytree(source, target)
+    shutil.copytree(LIBRARY, target)
     return target
 
 
+LIBRARY = bundled_root("clauses") / "oss-framework"
 CLAUSE_FILES = sorted(
-    p.name for p in (bundled_root("clauses") / "oss-framework").glob("*.md") if ".sv." not in p.name
+    str(p.relative_to(LIBRARY)) for p in LIBRARY.rglob("*.md") if not p.name.endswith(".sv.md")
 )
 
 
