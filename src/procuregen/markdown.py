@@ -154,12 +154,14 @@ def parse(text: str) -> tuple[Token, ...]:
 
     Kept per process (the tokens are never changed after parsing): in a batch, or in a
     framework whose call-off terms repeat its clauses, most clause texts come again
-    unchanged, and parsing is two thirds of turning Markdown into blocks.
+    unchanged, and parsing is two thirds of turning Markdown into blocks. The cache holds
+    the 512 texts used last (about 27 KB each, 14 MiB at most): texts that print a
+    spec's own values are new for every spec and must not pile up in a batch worker.
     """
     return _parse(text)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=512)
 def _parse(text: str) -> tuple[Token, ...]:
     protected = _TERM.sub(lambda m: "[[" + re.sub(r"(?<!\\)\|", r"\\|", m[1]) + "]]", text)
     return tuple(parser().parse(protected))
