@@ -9,11 +9,13 @@ past the bounds either. Every operation counts as one step of the budget.
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import operator
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from functools import wraps
+from itertools import islice
 from string import Formatter
 from types import BuiltinMethodType
 from typing import Any
@@ -51,6 +53,8 @@ _PERCENT_FIELD = re.compile(
 )
 _NUMBER = re.compile(r"\d+")
 _SEQUENCE = (str, list, tuple)
+_SCALAR = (str, int, float, decimal.Decimal, datetime.date)
+_CHUNK = 256  # output parts taken at a time: the output bound is checked between chunks
 # Filters an agreement has no use for and whose output the bounds cannot estimate, or
 # that make the same inputs print differently each time (`random`).
 REMOVED_FILTERS = ("random", "pprint", "tojson", "urlize", "xmlattr")
@@ -133,7 +137,7 @@ def check_percent(bounds: Bounds, template: str, arguments: Any) -> None:
             raise BoundExceeded(
                 f"format {match[0]!r} takes its width from a value; write the width in the format"
             )
-        size += _width(bounds, match[0]) + largest
+        size += format_width(bounds, match[0]) + largest
     within(bounds, size, "this format")
 
 
@@ -146,7 +150,7 @@ def format_size(bounds: Bounds, value: Any) -> int:
     return printed_size(value, bounds.text)
 
 
-def _width(bounds: Bounds, spec: str) -> int:
+def format_width(bounds: Bounds, spec: str) -> int:
     """The largest number in a format spec (a width, a precision); refused past the bound."""
     numbers = _NUMBER.findall(spec)
     largest = max((int(n) if len(n) <= 9 else bounds.width + 1 for n in numbers), default=0)
@@ -166,7 +170,7 @@ class _BoundedFields:
     made: int
 
     def format_field(self, value: Any, format_spec: str) -> Any:
-        width = _width(self.bounds, format_spec)
+        width = format_width(self.bounds, format_spec)
         self.made += width + format_size(self.bounds, value)
         within(self.bounds, self.made, "this format")
         return super().format_field(value, format_spec)  # type: ignore[misc]
@@ -223,21 +227,22 @@ _RENDERING = (Macro, BlockReference, LoopContext)
 def call(bounds: Bounds, function: Any, run: Callable[[], Any], args: tuple[Any, ...]) -> Any:
     """Call `function` (by `run`) from a clause: its arguments checked before, its result
     after; a macro, block or recursive loop one level deeper."""
-    step()
     what = f"{getattr(function, '__name__', None) or type(function).__name__}()"
     if isinstance(function, _RENDERING):
+        step(bounds.call_steps)
         budget = active_budget()
         if budget is None:
             return checked(bounds, run(), what, bounds.output)
         with budget.nested():
             return checked(bounds, run(), what, bounds.output)
+    step()
     owner = getattr(function, "__self__", None)
     if isinstance(owner, str | bytes | int | float | decimal.Decimal | list | tuple | dict):
-        _check_method(bounds, owner, getattr(function, "__name__", ""), args)
+        check_method(bounds, owner, getattr(function, "__name__", ""), args)
     return checked(bounds, run(), what)
 
 
-def _check_method(bounds: Bounds, owner: Any, name: str, args: tuple[Any, ...]) -> None:
+def check_method(bounds: Bounds, owner: Any, name: str, args: tuple[Any, ...]) -> None:
     """A method of a built-in value: no integer argument past the text bound, and the
     methods that pad, replace, expand or join refused when their result would be too large."""
     for argument in args:
@@ -382,7 +387,7 @@ def bounded_filter(bounds: Bounds, name: str, function: Callable[..., Any]) -> C
         step()
         if len(args) > skip:
             value = args[skip]
-            if not isinstance(value, str):
+            if not isinstance(value, _SCALAR):  # a list, a namespace: its text could be huge
                 within(bounds, printed_size(value, bounds.text), what)
             if name == "join":
                 return checked(bounds, _join(bounds, function, args, kwargs), what)
@@ -446,23 +451,33 @@ def join_values(bounds: Bounds, parts: tuple[Any, ...], autoescape: bool) -> str
 
 
 def join_output(bounds: Bounds, parts: Iterable[str]) -> str:
-    """The output of a clause, macro or block, refused once it passes the output bound.
+    """The output of a clause, macro or block, refused before joining if it passes the
+    output bound.
 
-    A clause's output arrives from a generator: the refusal is raised inside it, so that the
-    error names the line that printed past the bound.
+    The parts are taken in chunks, at C speed: each is a piece of the template's own text
+    or a value already counted as printed (`bounded_finalize`), so holding a chunk costs
+    only references. A clause's output arrives from a generator: the refusal is raised
+    inside it, so that the error names the line that printed past the bound.
     """
-    collected: list[str] = []
-    size = 0
-    for part in parts:
-        size += len(part)
+    refusal = BoundExceeded(
+        f"prints more than {bounds.output:,} characters; a clause must print less"
+    )
+    if isinstance(parts, list | tuple):  # a macro's or block's buffer
+        collected = parts
+        size = sum(map(len, parts))
         if size > bounds.output:
-            refusal = BoundExceeded(
-                f"prints more than {bounds.output:,} characters; a clause must print less"
-            )
-            if isinstance(parts, Generator):
-                parts.throw(refusal)
             raise refusal
-        collected.append(part)
+    else:
+        collected = []
+        size = 0
+        chunks = iter(parts)
+        while chunk := list(islice(chunks, _CHUNK)):
+            size += sum(map(len, chunk))
+            if size > bounds.output:
+                if isinstance(chunks, Generator):
+                    chunks.throw(refusal)
+                raise refusal
+            collected += chunk
     budget = active_budget()
     if budget is not None:
         budget.make(size)

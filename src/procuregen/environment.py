@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel
 
 from procuregen import bounded_ops
-from procuregen.bounds import CLAUSE_BOUNDS, BoundExceeded, Bounds, spending, step
+from procuregen.bounds import CLAUSE_BOUNDS, BoundExceeded, Bounds, Spending, step
 from procuregen.messages import (
     format_country,
     format_currency_name,
@@ -74,21 +73,23 @@ class ClauseSandbox(ImmutableSandboxedEnvironment):
 
     def render_clause(self, name: str, context: Mapping[str, Any]) -> str:
         """Render the template `name` within the bounds."""
-        with self._budget():
+        if self.bounds is None:
+            return self.get_template(name).render(context)
+        with Spending(self.bounds):
             return self.get_template(name).render(context)
 
     def compile_condition(self, source: str) -> Callable[..., Any]:
         """A `when:` expression, compiled once, evaluated within the bounds each time."""
         expression = self.compile_expression(source, undefined_to_none=False)
+        bounds = self.bounds
+        if bounds is None:
+            return expression
 
         def evaluate(**context: Any) -> Any:
-            with self._budget():
+            with Spending(bounds):
                 return expression(**context)
 
         return evaluate
-
-    def _budget(self) -> Any:
-        return nullcontext() if self.bounds is None else spending(self.bounds)
 
     # -- the hooks Jinja's generated code calls ------------------------------------------
 

@@ -15,8 +15,8 @@ def failure_message(error: BaseException) -> str:
     """The message for an exception raised while a clause rendered or a condition ran."""
     if isinstance(error, RecursionError):
         return (
-            "recursion too deep: a macro that calls itself, or a clause that includes itself "
-            "(through others); remove the cycle"
+            "recursion too deep: a macro that calls itself, a clause that includes itself "
+            "(through others), or brackets nested too deeply; remove the cycle"
         )
     if isinstance(error, MemoryError):
         return "ran out of memory: the clause builds too much; build less"
