@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import math
 import operator
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
@@ -89,12 +90,19 @@ def _check_repeat(bounds: Bounds, left: Any, right: Any) -> None:
         kind = "text" if isinstance(left, str) else "list"
         within(bounds, size, f"repeating a {kind} {times:,} times")
     elif isinstance(left, int) and isinstance(right, int):
-        _refuse_digits(bounds, int_digits(left) + int_digits(right), f"{left} * {right}")
+        digits = int_digits(left) + int_digits(right)
+        _refuse_digits(bounds, digits, f"{_number(left)} * {_number(right)}")
 
 
 def _check_power(bounds: Bounds, base: Any, exponent: Any) -> None:
     if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
-        _refuse_digits(bounds, int_digits(base) * exponent, f"{base} ** {exponent}")
+        digits = int(exponent * math.log10(abs(base))) + 1
+        _refuse_digits(bounds, digits, f"{_number(base)} ** {_number(exponent)}")
+
+
+def _number(value: int) -> str:
+    """An integer as a message shows it: itself, or how long it is."""
+    return str(value) if value.bit_length() < 64 else f"(a {int_digits(value):,}-digit number)"
 
 
 def _refuse_digits(bounds: Bounds, digits: int, what: str) -> None:
@@ -227,7 +235,10 @@ _RENDERING = (Macro, BlockReference, LoopContext)
 def call(bounds: Bounds, function: Any, run: Callable[[], Any], args: tuple[Any, ...]) -> Any:
     """Call `function` (by `run`) from a clause: its arguments checked before, its result
     after; a macro, block or recursive loop one level deeper."""
-    what = f"{getattr(function, '__name__', None) or type(function).__name__}()"
+    if isinstance(function, Macro):
+        what = f"macro {function.name}"
+    else:
+        what = f"{getattr(function, '__name__', None) or type(function).__name__}()"
     if isinstance(function, _RENDERING):
         step(bounds.call_steps)
         budget = active_budget()
@@ -302,7 +313,7 @@ def _padding(bounds: Bounds, name: str, width: Any) -> None:
         )
 
 
-def _center(bounds: Bounds, value: Any, width: Any = 80) -> None:
+def _center(bounds: Bounds, value: Any, width: Any = 80, *args: Any, **kwargs: Any) -> None:
     _padding(bounds, "center", width)
 
 
@@ -319,9 +330,10 @@ def _wordwrap(bounds: Bounds, value: Any, width: Any = 79, *args: Any, **kwargs:
     within(bounds, len(text) + (len(text) + 1) * printed_size(wrap, bounds.text), "wordwrap")
 
 
-def _replace(bounds: Bounds, value: Any, old: Any, new: Any, count: Any = None) -> None:
-    if isinstance(value, str):
-        check_replace(bounds, value, old, new, -1 if count is None else count)
+def _replace(bounds: Bounds, value: Any, *args: Any, **kwargs: Any) -> None:
+    if isinstance(value, str) and len(args) >= 2:
+        count = args[2] if len(args) > 2 else kwargs.get("count")
+        check_replace(bounds, value, args[0], args[1], -1 if count is None else count)
 
 
 def _format(bounds: Bounds, value: Any, *args: Any, **kwargs: Any) -> None:
@@ -329,20 +341,21 @@ def _format(bounds: Bounds, value: Any, *args: Any, **kwargs: Any) -> None:
         check_percent(bounds, value, kwargs or args)
 
 
-def _counted(name: str, keyword: str) -> Check:
-    """A filter whose first argument is a count of items, slices or digits."""
+def _counted(name: str, keyword: str, things: str) -> Check:
+    """A filter whose first argument (`keyword`) is a count of `things`."""
 
     def check(bounds: Bounds, value: Any, *args: Any, **kwargs: Any) -> None:
         count = args[0] if args else kwargs.get(keyword)
         if isinstance(count, int) and count > bounds.width:
             raise BoundExceeded(
-                f"{name}({count:,}): a clause may ask for at most {bounds.width:,} {keyword}"
+                f"{name}({count:,}): a clause may ask for at most {bounds.width:,} {things}"
             )
 
     return check
 
 
-def _sum(bounds: Bounds, value: Any, attribute: Any = None, start: Any = 0) -> None:
+def _sum(bounds: Bounds, value: Any, *args: Any, **kwargs: Any) -> None:
+    start = args[1] if len(args) > 1 else kwargs.get("start", 0)
     if not isinstance(start, int | float | decimal.Decimal):
         raise BoundExceeded("sum adds numbers; join texts or lists with the join filter")
 
@@ -362,9 +375,9 @@ FILTER_CHECKS: dict[str, Check] = {
     "wordwrap": _wordwrap,
     "replace": _replace,
     "format": _format,
-    "batch": _counted("batch", "linecount"),
-    "slice": _counted("slice", "slices"),
-    "round": _counted("round", "precision"),
+    "batch": _counted("batch", "linecount", "items a row"),
+    "slice": _counted("slice", "slices", "slices"),
+    "round": _counted("round", "precision", "decimal places"),
     "sum": _sum,
     "list": _growing(5),  # a text becomes a list of one-character texts: ['a', 'b']
     "urlencode": _growing(12),  # a character becomes up to four %XX
@@ -459,14 +472,11 @@ def join_output(bounds: Bounds, parts: Iterable[str]) -> str:
     only references. A clause's output arrives from a generator: the refusal is raised
     inside it, so that the error names the line that printed past the bound.
     """
-    refusal = BoundExceeded(
-        f"prints more than {bounds.output:,} characters; a clause must print less"
-    )
     if isinstance(parts, list | tuple):  # a macro's or block's buffer
         collected = parts
         size = sum(map(len, parts))
         if size > bounds.output:
-            raise refusal
+            raise _printed_too_much(bounds)
     else:
         collected = []
         size = 0
@@ -475,13 +485,17 @@ def join_output(bounds: Bounds, parts: Iterable[str]) -> str:
             size += sum(map(len, chunk))
             if size > bounds.output:
                 if isinstance(chunks, Generator):
-                    chunks.throw(refusal)
-                raise refusal
+                    chunks.throw(_printed_too_much(bounds))
+                raise _printed_too_much(bounds)
             collected += chunk
     budget = active_budget()
     if budget is not None:
         budget.make(size)
     return "".join(collected)
+
+
+def _printed_too_much(bounds: Bounds) -> BoundExceeded:
+    return BoundExceeded(f"prints more than {bounds.output:,} characters; a clause must print less")
 
 
 def bounded_finalize(bounds: Bounds, finalize: Callable[[Any], Any]) -> Callable[[Any], Any]:

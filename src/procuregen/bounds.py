@@ -109,6 +109,7 @@ class Budget:
         """One level of macro call."""
         self.depth += 1
         if self.depth > self.bounds.depth:
+            self.depth -= 1
             raise BoundExceeded(
                 f"macro calls nested more than {self.bounds.depth} deep: does a macro call "
                 "itself without end?"

@@ -68,8 +68,7 @@ class ClauseSandbox(ImmutableSandboxedEnvironment):
             for name, function in self.filters.items()
         }
         self.globals["range"] = bounded_ops.bounded_range(bounds)
-        assert self.finalize is not None
-        self.finalize = bounded_ops.bounded_finalize(bounds, self.finalize)
+        self.finalize = bounded_ops.bounded_finalize(bounds, self.finalize or _as_is)
 
     def render_clause(self, name: str, context: Mapping[str, Any]) -> str:
         """Render the template `name` within the bounds."""
@@ -136,9 +135,7 @@ class ClauseSandbox(ImmutableSandboxedEnvironment):
     ) -> Template:
         if self.bounds is not None and parent is not None:  # an include, import or extends
             if name == parent:
-                raise BoundExceeded(
-                    f"the template includes itself ({name!r}): that never ends; remove the include"
-                )
+                raise BoundExceeded(f"{name} includes itself: that never ends; remove the include")
             step()
         return super().get_template(name, parent, globals)
 
@@ -201,6 +198,10 @@ def _finalize_markdown(value: Any) -> Any:
     if isinstance(value, str) and not value:
         raise MissingValueError("the value is empty")
     return markdown_literal(value)
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _finalize_strict(value: Any) -> Any:
