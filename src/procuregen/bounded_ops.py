@@ -18,7 +18,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from functools import wraps
 from itertools import islice
 from string import Formatter
-from types import BuiltinMethodType
+from types import BuiltinMethodType, MethodType
 from typing import Any
 
 from jinja2.filters import make_attrgetter
@@ -202,8 +202,9 @@ class BoundedEscapeFormatter(_BoundedFields, SandboxedEscapeFormatter):
 
 def bounded_str_format(environment: Any, bounds: Bounds, method: Any) -> Callable[..., str] | None:
     """`text.format` or `text.format_map` as the sandbox hands it out, bounded; None for
-    any other value."""
-    if not isinstance(method, BuiltinMethodType):
+    any other value. `Markup.format` (a text marked safe) is a Python method, not a
+    built-in one: both kinds are caught."""
+    if not isinstance(method, BuiltinMethodType | MethodType):
         return None
     text, name = method.__self__, method.__name__
     if not isinstance(text, str) or name not in ("format", "format_map"):

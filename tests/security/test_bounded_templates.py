@@ -247,6 +247,11 @@ def render(body: str, **context: Any) -> str:
             "use widths and precisions of at most 1,000",
         ),
         (
+            "{{ ('{:>99999999999}' | safe).format(1) }}",
+            "format '>99999999999' asks for a width of 99999999999 characters; a clause may "
+            "use widths and precisions of at most 1,000",
+        ),
+        (
             "{{ range(100000) | length }}",
             "range() of 100,000 numbers; a clause may loop over at most 10,000",
         ),
@@ -270,6 +275,7 @@ def render(body: str, **context: Any) -> str:
         "join",
         "padding",
         "width-from-a-value",
+        "format-of-a-safe-text",
         "range",
         "power",
         "recursive-loop",
