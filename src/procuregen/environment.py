@@ -6,7 +6,7 @@ bold text or a defined term. HTML templates autoescape; DOCX templates escape XM
 
 The clause environment is also bounded (`bounds`): every rendering and condition runs
 within a budget of time, steps and characters, and every operation that could grow a
-value is checked first (`bounded_ops`).
+value is checked first (`bounded_ops`, `bounded_formats`, `bounded_filters`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from jinja2.runtime import Context, LoopContext, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel
 
-from procuregen import bounded_ops
+from procuregen import bounded_filters, bounded_formats, bounded_ops
 from procuregen.bounds import CLAUSE_BOUNDS, BoundExceeded, Bounds, Spending, step
 from procuregen.messages import (
     format_country,
@@ -59,15 +59,15 @@ class ClauseSandbox(ImmutableSandboxedEnvironment):
     def bound(self, bounds: Bounds) -> None:
         """Bound every rendering and condition of this environment; call before compiling."""
         self.bounds = bounds
-        for name in bounded_ops.REMOVED_FILTERS:
+        for name in bounded_filters.REMOVED_FILTERS:
             self.filters.pop(name, None)
-        for name in bounded_ops.REMOVED_GLOBALS:
+        for name in bounded_filters.REMOVED_GLOBALS:
             self.globals.pop(name, None)
         self.filters = {
-            name: bounded_ops.bounded_filter(bounds, name, function)
+            name: bounded_filters.bounded_filter(bounds, name, function)
             for name, function in self.filters.items()
         }
-        self.globals["range"] = bounded_ops.bounded_range(bounds)
+        self.globals["range"] = bounded_filters.bounded_range(bounds)
         self.finalize = bounded_ops.bounded_finalize(bounds, self.finalize or _as_is)
 
     def render_clause(self, name: str, context: Mapping[str, Any]) -> str:
@@ -110,7 +110,7 @@ class ClauseSandbox(ImmutableSandboxedEnvironment):
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         if self.bounds is None:
             return super().wrap_str_format(value)
-        return bounded_ops.bounded_str_format(self, self.bounds, value)
+        return bounded_formats.bounded_str_format(self, self.bounds, value)
 
     def concat(self, parts: Iterable[str]) -> str:
         """Joins every output: a template's, a macro's, a block's."""

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from jinja2 import nodes
 
-from procuregen import bounded_ops
+from procuregen import bounded_filters, bounded_formats, bounded_ops
 from procuregen.bounds import CLAUSE_BOUNDS, BoundExceeded, Bounds
 
 _UNKNOWN = object()  # a value not written in the template
@@ -87,7 +87,7 @@ def _check_operator(node: nodes.BinExpr, bounds: Bounds) -> None:
     if divides and _is_number(right) and right == 0:
         raise ZeroDivisionError
     if isinstance(node, nodes.Mod) and isinstance(left, str):
-        bounded_ops.check_percent(bounds, left, () if right is _UNKNOWN else right)
+        bounded_formats.check_percent(bounds, left, () if right is _UNKNOWN else right)
     elif isinstance(node, nodes.Mul | nodes.Pow) and _UNKNOWN not in (left, right):
         bounded_ops.binary(bounds, node.operator, left, right)
     elif isinstance(node, nodes.Pow) and isinstance(right, int) and right > bounds.digits * 4:
@@ -100,7 +100,7 @@ def _check_operator(node: nodes.BinExpr, bounds: Bounds) -> None:
 def _check_filter(node: nodes.Filter, bounds: Bounds) -> None:
     arguments = [_constant(a) for a in node.args]
     keywords = {str(k.key): _constant(k.value) for k in node.kwargs}
-    check = bounded_ops.FILTER_CHECKS.get(node.name)
+    check = bounded_filters.FILTER_CHECKS.get(node.name)
     if check is None or _UNKNOWN in arguments or _UNKNOWN in keywords.values():
         return
     value = _constant(node.node) if node.node is not None else _UNKNOWN
@@ -112,14 +112,14 @@ def _check_call(node: nodes.Call, bounds: Bounds) -> None:
     if _UNKNOWN in arguments:
         return
     if isinstance(node.node, nodes.Name) and node.node.name == "range":
-        bounded_ops.bounded_range(bounds)(*arguments)
+        bounded_filters.bounded_range(bounds)(*arguments)
     elif isinstance(node.node, nodes.Getattr):
         owner = _constant(node.node.node)
         method = node.node.attr
         if method in ("format", "format_map") and isinstance(owner, str):
             for _, _, spec, _ in _fields(owner):
                 if spec and "{" not in spec:
-                    bounded_ops.format_width(bounds, spec)
+                    bounded_formats.format_width(bounds, spec)
         elif method in _GROWING_METHODS:
             # Methods in clauses are those of texts, numbers and lists: checked as a text's.
             text = owner if isinstance(owner, str) else ""
