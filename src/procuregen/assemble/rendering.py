@@ -14,7 +14,8 @@ from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 
 from procuregen.agreement import Block
-from procuregen.environment import MissingValueError, template_line
+from procuregen.bounded_sandbox import template_line
+from procuregen.environment import MissingValueError
 from procuregen.errors import Location, Problem, ProcuregenError
 from procuregen.library import ClauseText, Library
 from procuregen.markdown import MarkdownError, to_blocks
