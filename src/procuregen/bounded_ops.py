@@ -216,16 +216,19 @@ def join_output(bounds: Bounds, parts: Iterable[str]) -> str:
         if size > bounds.output:
             raise _printed_too_much(bounds)
     else:
-        collected = []
-        size = 0
         chunks = iter(parts)
-        while chunk := list(islice(chunks, _CHUNK)):
+        collected = list(islice(chunks, _CHUNK))  # most clauses: all their output
+        size = sum(map(len, collected))
+        while size <= bounds.output and len(collected) % _CHUNK == 0:
+            chunk = list(islice(chunks, _CHUNK))
+            if not chunk:
+                break
             size += sum(map(len, chunk))
-            if size > bounds.output:
-                if isinstance(chunks, Generator):
-                    chunks.throw(_printed_too_much(bounds))
-                raise _printed_too_much(bounds)
             collected += chunk
+        if size > bounds.output:
+            if isinstance(chunks, Generator):
+                chunks.throw(_printed_too_much(bounds))
+            raise _printed_too_much(bounds)
     budget = active_budget()
     if budget is not None:
         budget.make(size)
@@ -240,7 +243,8 @@ def bounded_finalize(bounds: Bounds, finalize: Callable[[Any], Any]) -> Callable
     """The environment's finalize (run on every `{{ ... }}`), counting what is printed."""
 
     def finalize_within_bounds(value: Any) -> Any:
-        size = printed_size(value, bounds.output)
+        # Most printed values are texts: their size is their length.
+        size = len(value) if type(value) is str else printed_size(value, bounds.output)
         budget = active_budget()
         if budget is not None:
             budget.print(size)

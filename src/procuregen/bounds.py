@@ -50,7 +50,7 @@ class BoundExceeded(TemplateRuntimeError):
     """A clause went past one of its bounds; the message says which and how to stay within."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Budget:
     """What one rendering or condition has spent so far."""
 
