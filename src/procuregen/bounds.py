@@ -6,7 +6,8 @@ these bounds keep it from taking the machine: every rendering and every conditio
 within a Budget of processor time, steps (loop iterations, calls, filters, operators,
 includes), characters printed and characters made, and no single operation may make a
 text, list or number larger than the Bounds allow. The operations themselves are checked
-in `bounded_ops`; this module holds the limits, the budget and the size estimate they use.
+in `bounded_ops`, `bounded_formats` and `bounded_filters`, through the hooks of
+`bounded_sandbox`; this module holds the limits, the budget and the size estimate they use.
 """
 
 from __future__ import annotations

@@ -189,6 +189,37 @@ def test_lint_flags_every_attack_it_can_see_without_rendering(tmp_path: Path) ->
     assert seconds < CPU_SECONDS
 
 
+def test_lint_finds_recursion_under_a_condition_and_include_cycles_through_others(
+    tmp_path: Path,
+) -> None:
+    from procuregen.lint import lint_library
+
+    countdown = (
+        "{% macro down(n) %}\n{% if n %}{{ down(n - 1) }}{% endif %}\n{% endmacro %}\n"
+        "{{ down(3) }}\n"
+    )
+    files = {
+        **base_library(),
+        **dict(
+            [
+                clause("countdown", "general", INTRO + countdown, order=90),
+                clause("ping", "general", INTRO + "{% include 'pong' %}\n", order=91),
+                clause("pong", "general", INTRO + "{% include 'ping' %}\n", order=92),
+            ]
+        ),
+    }
+    write_tree(tmp_path, files)
+    found = [str(f).replace(f"{tmp_path}/", "") for f in lint_library(tmp_path / "lib")]
+    countdown_line = location(files["lib/general/countdown.md"], "{% if n %}")
+    ping_line = location(files["lib/general/ping.md"], "{% include")
+    assert [f for f in found if "includes" in f or "calls itself" in f] == [
+        f"lib/general/countdown.md:{countdown_line}: warning: template: macro down calls "
+        "itself: rendering refuses calls nested more than 50 deep",
+        f"lib/general/ping.md:{ping_line}: error: template: ping includes pong which includes "
+        "ping: that never ends; remove an include",
+    ]
+
+
 # -- the bounds themselves, on the clause environment --------------------------------------
 # (procuregen.bounds is imported in each test, so that the tests above run, and fail, on a
 # build without it.)
