@@ -18,7 +18,7 @@ from jinja2.filters import make_attrgetter
 
 from procuregen.bounded_formats import check_percent
 from procuregen.bounded_ops import check_join, check_replace, checked
-from procuregen.bounds import BoundExceeded, Bounds, printed_size, step, within
+from procuregen.bounds import BoundExceeded, Bounds, active_budget, printed_size, within
 
 # Filters an agreement has no use for and whose output the bounds cannot estimate, or
 # that make the same inputs print differently each time (`random`).
@@ -122,7 +122,9 @@ def bounded_filter(bounds: Bounds, name: str, function: Callable[..., Any]) -> C
 
     @wraps(function)
     def run(*args: Any, **kwargs: Any) -> Any:
-        step()
+        budget = active_budget()
+        if budget is not None:
+            budget.step()
         if len(args) > skip:
             value = args[skip]
             if not isinstance(value, _SCALAR):  # a list, a namespace: its text could be huge
@@ -131,7 +133,12 @@ def bounded_filter(bounds: Bounds, name: str, function: Callable[..., Any]) -> C
                 return checked(bounds, _join(bounds, function, args, kwargs), what)
             if check is not None:
                 check(bounds, *args[skip:], **kwargs)
-        return checked(bounds, function(*args, **kwargs), what)
+        result = function(*args, **kwargs)
+        if type(result) is str and len(result) <= bounds.text:  # most filters: a short text
+            if budget is not None:
+                budget.make(len(result))
+            return result
+        return checked(bounds, result, what)
 
     return run
 

@@ -42,6 +42,7 @@ BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "**": operator.pow,
     "%": operator.mod,
 }
+_OPERATORS = {symbol: f"the operator {symbol}" for symbol in BINARY}  # as messages name them
 _SEQUENCE = (str, list, tuple)
 _CHUNK = 256  # output parts taken at a time: the output bound is checked between chunks
 
@@ -61,7 +62,7 @@ def binary(bounds: Bounds, symbol: str, left: Any, right: Any) -> Any:
     elif symbol == "+" and isinstance(left, _SEQUENCE) and isinstance(right, _SEQUENCE):
         size = printed_size(left, bounds.text) + printed_size(right, bounds.text)
         within(bounds, size, "joining with +")
-    return checked(bounds, BINARY[symbol](left, right), f"the operator {symbol}")
+    return checked(bounds, BINARY[symbol](left, right), _OPERATORS[symbol])
 
 
 def _check_repeat(bounds: Bounds, left: Any, right: Any) -> None:
@@ -99,7 +100,9 @@ def _refuse_digits(bounds: Bounds, digits: int, what: str) -> None:
 def checked(bounds: Bounds, result: Any, what: str, limit: int | None = None) -> Any:
     """`result`, if it is within the bounds: a text or list no larger than `limit` (the text
     bound), a number of no more digits than the bounds allow."""
-    if isinstance(result, int | decimal.Decimal):
+    if type(result) is str:  # most results: sized by their length
+        admit(bounds, len(result), what, limit)
+    elif isinstance(result, int | decimal.Decimal):
         check_number(bounds, result, what)
     elif isinstance(result, str | list | tuple | dict | set | frozenset):
         size = printed_size(result, bounds.text if limit is None else limit)
@@ -187,9 +190,14 @@ def check_join(bounds: Bounds, separator: Any, items: Any) -> None:
 
 
 def counted(items: Iterable[Any]) -> Iterator[Any]:
-    """The items of a `{% for %}` loop, each a step of the budget."""
+    """The items of a `{% for %}` loop, each a step of the budget (the budget of the
+    rendering that started the loop, looked up once)."""
+    budget = active_budget()
+    if budget is None:
+        yield from items
+        return
     for item in items:
-        step()
+        budget.step()
         yield item
 
 

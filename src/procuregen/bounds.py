@@ -127,9 +127,9 @@ class Budget:
 _ACTIVE: ContextVar[Budget | None] = ContextVar("procuregen_clause_budget", default=None)
 
 
-def active_budget() -> Budget | None:
-    """The budget of the rendering under way, None outside one (e.g. while compiling)."""
-    return _ACTIVE.get()
+# The budget of the rendering under way, None outside one (e.g. while compiling); the
+# context variable's own getter, as the hooks call it on every step.
+active_budget = _ACTIVE.get
 
 
 class Spending:
