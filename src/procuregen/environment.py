@@ -3,6 +3,9 @@
 Clause bodies are Markdown, so every value they print is escaped for Markdown: a
 supplier named `**Acme** [[Buyer]]` is printed as those characters, never as
 bold text or a defined term. HTML templates autoescape; DOCX templates escape XML.
+
+The clause environment is also bounded (`bounded_sandbox`): every rendering and condition
+runs within a budget of time, steps and characters.
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ from jinja2 import __version__ as jinja_version
 from jinja2.environment import TemplateExpression
 from jinja2.parser import Parser
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel
 
 from procuregen import __version__
+from procuregen.bounded_sandbox import BoundedSandbox
+from procuregen.bounds import CLAUSE_BOUNDS
 from procuregen.code_cache import CodeCache, default_folder
 from procuregen.messages import (
     format_country,
@@ -54,7 +58,7 @@ class MissingValueError(ValueError):
     """A template printed a value that the spec does not set."""
 
 
-class ClauseSandbox(ImmutableSandboxedEnvironment):
+class ClauseSandbox(BoundedSandbox):
     """A sandbox in which a spec model exposes its fields and properties, nothing else.
 
     Compiled templates and expressions come from the on-disk code cache when it holds
@@ -277,10 +281,12 @@ class SourceLoader(BaseLoader):
     def __init__(self, sources: Mapping[str, str]) -> None:
         self.sources = sources
 
-    def get_source(self, environment: Any, template: str) -> tuple[str, None, Callable[[], bool]]:
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
         if template not in self.sources:
             raise TemplateNotFound(template)
-        return self.sources[template], None, lambda: True
+        # The name as the file name: a runtime error's traceback then tells which clause
+        # each line is in (`template_line`).
+        return self.sources[template], template, lambda: True
 
 
 def make_environment(
@@ -310,6 +316,8 @@ def make_environment(
         auto_reload=False,
     )
     environment.filters.update(FILTERS)
+    if target == "markdown":
+        environment.bound(CLAUSE_BOUNDS)
     environment.code_cache = _process_code_cache()
     return environment
 
@@ -322,5 +330,11 @@ def _process_code_cache() -> CodeCache | None:
 
 @functools.cache
 def _generator_source_digest() -> str:
-    """This module's own source: a change to the sandbox invalidates what it compiled."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    """The source of the modules that generate and run sandboxed code: a change to the
+    sandbox or its code generator invalidates everything compiled before it."""
+    from procuregen import bounded_sandbox, sandbox_compiler
+
+    digest = hashlib.sha256()
+    for module_file in (__file__, bounded_sandbox.__file__, sandbox_compiler.__file__):
+        digest.update(Path(module_file).read_bytes())
+    return digest.hexdigest()

@@ -149,13 +149,12 @@ class Library:
     )
 
     def condition(self, clause: Clause) -> Callable[..., Any]:
-        """The clause's `when`, compiled once for every assembly; raises Jinja's errors."""
+        """The clause's `when`, compiled once for every assembly, evaluated within the
+        clause bounds; raises Jinja's errors and whatever the expression raises."""
         compiled = self._conditions.get(clause.id)
         if compiled is None:
             assert clause.meta.when is not None
-            compiled = self.environment.compile_expression(
-                clause.meta.when, undefined_to_none=False
-            )
+            compiled = self.environment.compile_condition(clause.meta.when)
             self._conditions[clause.id] = compiled
         return compiled
 

@@ -15,8 +15,16 @@ from jinja2.exceptions import TemplateAssertionError
 from procuregen.environment import ClauseSandbox
 from procuregen.errors import Location
 from procuregen.frontmatter import FrontMatterText, read_markdown
-from procuregen.library import Clause, ClauseText, Library, read_library
+from procuregen.library import (
+    Clause,
+    ClauseText,
+    Library,
+    body_template,
+    definition_template,
+    read_library,
+)
 from procuregen.markdown import MarkdownError, check_subset, references
+from procuregen.template_bounds import Edge, bound_findings, include_cycles, included
 from procuregen.template_check import literal_refusals
 from procuregen.template_names import unknown_names
 from procuregen.textpolicy import TEXT, refusals
@@ -63,15 +71,20 @@ class _Linter:
         self.library = library
         self.environment: ClauseSandbox = library.environment
         self.clauses = library.clauses
+        # Template name -> the templates it includes, and where: for include cycles.
+        self.includes: dict[str, list[Edge]] = {}
+        self.locators: dict[str, Callable[[int], Location]] = {}
 
     def findings(self) -> Iterator[Finding]:
         for clause in self.clauses.values():
             yield from self.front_matter(clause)
-            yield from self.template(clause, clause.body, clause.body_location)
+            name = body_template(clause.id)
+            yield from self.template(clause, clause.body, clause.body_location, name)
             yield from self.markdown(clause)
             yield from self.joined_lines(clause)
             for term, text in clause.meta.defines.items():
-                yield from self.template(clause, text, _always(clause.at("defines", term)))
+                where = _always(clause.at("defines", term))
+                yield from self.template(clause, text, where, definition_template(clause.id, term))
             if clause.meta.when:
                 yield from self.condition(clause)
         yield from self.slots()
@@ -79,6 +92,12 @@ class _Linter:
         yield from self.names()
         for language in self.library.meta.languages[1:]:
             yield from self.translations(language)
+        yield from self.include_cycles()
+
+    def include_cycles(self) -> Iterator[Finding]:
+        """A clause that includes itself, directly or through others, never ends."""
+        for name, line, message in include_cycles(self.includes):
+            yield Finding("error", self.locators[name](line), f"template: {message}")
 
     def unloaded_bodies(self, root: Path, broken: set[str]) -> Iterator[Finding]:
         """The bodies of clause files that did not load, checked all the same."""
@@ -117,12 +136,14 @@ class _Linter:
                     f"translates: {translation.meta.translates} is older than {clause.id} "
                     f"{clause.meta.version}; bring the translation up to date",
                 )
-            yield from self.template(translation, translation.body, translation.body_location)
+            name = body_template(clause.id, language)
+            yield from self.template(translation, translation.body, translation.body_location, name)
             yield from self.markdown(translation)
             yield from self.joined_lines(translation)
             for term, text in translation.defines.items():
                 where = translation.at("defines", term)
-                yield from self.template(translation, text, _always(where))
+                template = definition_template(clause.id, term, language)
+                yield from self.template(translation, text, _always(where), template)
                 used += [(r.term, where) for r in references(text) if r.term is not None]
                 defined.setdefault(term, translation)
             used += [
@@ -249,15 +270,28 @@ class _Linter:
             )
 
     def template(
-        self, clause: FrontMatterText, source: str, locate: Callable[[int], Location]
+        self,
+        clause: FrontMatterText,
+        source: str,
+        locate: Callable[[int], Location],
+        name: str | None = None,
     ) -> Iterator[Finding]:
-        """Syntax, unknown names and references of one template; `locate` maps its lines."""
+        """Syntax, unknown names, references and what the clause bounds would refuse, of one
+        template (named `name` in the library's environment); `locate` maps its lines."""
         try:
             tree = self.environment.parse(source)
             self.environment.compile(tree)  # code generation finds unknown filters and tests
         except (TemplateSyntaxError, TemplateAssertionError) as exc:
             yield Finding("error", locate(exc.lineno or 1), f"template: {exc.message}")
             return
+        except RecursionError:
+            yield Finding("error", locate(1), "template: brackets or blocks nested too deeply")
+            return
+        for found in bound_findings(tree):
+            yield Finding(found.severity, locate(found.line), f"template: {found.message}")
+        if name is not None:
+            self.includes[name] = list(included(tree))
+            self.locators[name] = locate
         for unknown in unknown_names(tree):
             yield Finding(
                 "error",
@@ -301,6 +335,11 @@ class _Linter:
         except (TemplateSyntaxError, TemplateAssertionError) as exc:
             yield Finding("error", clause.at("when"), f"when: not a valid condition: {exc.message}")
             return
+        except RecursionError:
+            yield Finding("error", clause.at("when"), "when: brackets nested too deeply")
+            return
+        for found in bound_findings(tree):
+            yield Finding(found.severity, clause.at("when"), f"when: {found.message}")
         for unknown in unknown_names(tree):
             yield Finding(
                 "error", clause.at("when"), f"when: {unknown.name} is not a field of the spec"

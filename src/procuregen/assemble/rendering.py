@@ -14,10 +14,12 @@ from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 
 from procuregen.agreement import Block
+from procuregen.bounded_sandbox import template_line
 from procuregen.environment import MissingValueError
-from procuregen.errors import Location, Problem
+from procuregen.errors import Location, Problem, ProcuregenError
 from procuregen.library import ClauseText, Library
 from procuregen.markdown import MarkdownError, to_blocks
+from procuregen.sandbox_failures import failure_message
 
 from .numbering import Numbering
 from .selection import plain
@@ -45,15 +47,21 @@ class ClauseRenderer:
             # Plain Markdown renders to itself: compiling it as a template costs ~1 ms each.
             is_template = "{{" in source or "{%" in source or "{#" in source
             if is_template:
-                text = self.library.environment.get_template(name).render(self.context)
+                text = self.library.environment.render_clause(name, self.context)
             else:
                 text = source
         except TemplateSyntaxError as exc:
             self.fail(where or clause.body_location(exc.lineno), f"template: {exc.message}")
             return ()
         except (UndefinedError, SecurityError, MissingValueError, TemplateError) as exc:
-            line = _template_line(exc)
+            line = template_line(exc, name)
             self.fail(where or clause.body_location(line), f"template: {plain(exc)}")
+            return ()
+        except ProcuregenError:
+            raise
+        except Exception as exc:  # anything else a clause can make fail: see failure_message
+            line = template_line(exc, name)
+            self.fail(where or clause.body_location(line), f"template: {failure_message(exc)}")
             return ()
 
         def number_of(target: str) -> tuple[str, str]:
@@ -78,17 +86,6 @@ class ClauseRenderer:
         except MarkdownError as exc:
             self.fail(where or clause.body_location(exc.line), exc.message)
             return ()
-
-
-def _template_line(exc: BaseException) -> int:
-    """The template line a Jinja runtime error happened on (Jinja rewrites tracebacks)."""
-    line = 1
-    traceback = exc.__traceback__
-    while traceback is not None:
-        if traceback.tb_frame.f_code.co_filename == "<template>":
-            line = traceback.tb_lineno
-        traceback = traceback.tb_next
-    return line
 
 
 def source_line(source: str, needle: str) -> int:

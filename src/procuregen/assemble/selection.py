@@ -14,8 +14,9 @@ from typing import Any
 from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 
-from procuregen.errors import Location, Problem
+from procuregen.errors import Location, Problem, ProcuregenError
 from procuregen.library import Clause, Library
+from procuregen.sandbox_failures import failure_message
 from procuregen.spec import Spec
 from procuregen.validation import field_path
 from procuregen.yamlsource import Path as YamlPath
@@ -194,6 +195,10 @@ class Selection:
             )
         except TemplateError as exc:
             self.fail(clause.at("when"), f"when: {exc.message or type(exc).__name__}")
+        except ProcuregenError:
+            raise
+        except Exception as exc:  # anything else a condition can make fail: failure_message
+            self.fail(clause.at("when"), f"when: {failure_message(exc)}")
         self.conditions[clause.id] = value
         return value
 
