@@ -63,13 +63,13 @@ def pagination_artifacts(pdf: Any, where: Location) -> None:
                 owners[mcid] = "null"
         missing = _mark_artifacts(_object(pdf, page["Contents"]), orphans)
         if missing:
-            # Text drawn in a group (opacity, a transform) is not in the page's stream.
+            # Text drawn in a transparency group (opacity) is not in the page's stream.
             raise RenderError(
                 Problem(
                     where,
                     f"PDF: page {number}: margin-box text drawn outside "
                     "the page's content stream cannot be marked as an artifact; remove "
-                    "opacity and transforms from the @page margin boxes",
+                    "opacity from the @page margin boxes",
                 )
             )
     for item in pdf.objects:
