@@ -46,9 +46,10 @@ PREFLIGHT = ("java", "-cp", PREFLIGHT_CLASSPATH, "org.apache.pdfbox.preflight.Va
 PDFA3_RELAXED = {
     ("1.2.9", "Body Syntax error, EmbeddedFile entry is present in a FileSpecification dictionary"),
     ("1.4.7", "Trailer Syntax error, EmbeddedFile entry is present in the Names dictionary"),
-    # CIDSet is optional from PDF/A-2 on; the details name the font, so matched by prefix.
+    # CIDSet is optional from PDF/A-2 on; the details start with the font's name, so
+    # each message is matched by its end.
     ("3.1.11", "The CIDSet entry is missing for the Composite Subset"),
-    # pdfaid:part is 3, not 1; test_pdf_claims_pdfua_1_with_its_extension_schema checks it.
+    # pdfaid:part is 3, not 1: the test asserts that the XMP claims PDF/A-3b.
     ("7.11.2", "Error on MetaData, part must be 1"),
 }
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
