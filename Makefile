@@ -7,7 +7,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: demo test lint system-packages bench clean
+OOXML_VALIDATE := tools/ooxml-validate
+OOXML_STAMP := $(OOXML_VALIDATE)/node_modules/.installed-stamp
+
+.PHONY: demo test lint system-packages validators bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,11 +27,18 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks scripts templates
 	$(BIN)/mypy src
 
-test: $(STAMP) system-packages lint
+test: $(STAMP) system-packages validators lint
 	$(BIN)/pytest
 
 system-packages:
 	bash scripts/install-system-packages.sh
+
+# The Open XML SDK validator the conformance tests run, from its lock file.
+$(OOXML_STAMP): $(OOXML_VALIDATE)/package-lock.json | system-packages
+	npm ci --prefix $(OOXML_VALIDATE) --no-audit --no-fund --loglevel=error
+	touch $@
+
+validators: $(OOXML_STAMP)
 
 bench: $(STAMP)
 	bash scripts/install-system-packages.sh --bench

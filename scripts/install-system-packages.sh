@@ -11,6 +11,11 @@ declare -A PROGRAM_PACKAGE=(
   [chromium]=chromium
   # fc-list and fc-match tell the PDF build which characters the template's fonts have.
   [fc-list]=fontconfig
+  # The conformance tests: the Open XML SDK's validator runs under Node (npm installs it
+  # into tools/ooxml-validate), Apache PDFBox Preflight under Java.
+  [node]=nodejs
+  [npm]=npm
+  [java]=default-jre-headless
 )
 if [ "${1:-}" = "--bench" ]; then
   PROGRAM_PACKAGE[pandoc]=pandoc
@@ -27,6 +32,11 @@ dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
 # Chinese, Japanese and Korean (cjk), so that names in those scripts print.
 dpkg -s fonts-noto-core >/dev/null 2>&1 || missing+=(fonts-noto-core)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+# PDFBox Preflight, and the javax.activation and JAXB classes it needs that Java 17
+# no longer ships.
+for package in libpdfbox2-java libactivation-java libjaxb-api-java; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
 # WeasyPrint's own libraries.
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 

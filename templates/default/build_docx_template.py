@@ -26,6 +26,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from procuregen.render.docx import normalized_zip
+from procuregen.render.docx_parts import place_update_fields
 
 HERE = Path(__file__).resolve().parent
 TARGET = HERE / "agreement.docx"
@@ -238,6 +239,7 @@ def update_fields_on_open(document: Document) -> None:
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
     settings.append(update)
+    place_update_fields(settings)  # where the schema wants it: appended last is invalid
 
 
 def build() -> bytes:

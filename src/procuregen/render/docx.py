@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import uuid
 import zipfile
+from collections.abc import Mapping
 from typing import Any
 
-from procuregen import __version__
 from procuregen.agreement import Agreement
 from procuregen.environment import make_environment
 from procuregen.errors import Location, Problem, RenderError
@@ -16,6 +15,7 @@ from procuregen.manifest import Template
 from procuregen.render.context import render_context
 from procuregen.render.docx_body import STYLES as STYLES
 from procuregen.render.docx_body import W, body_xml
+from procuregen.render.docx_parts import PartRewrite, conformant_parts
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 CUSTOM_XML_NS = "urn:procuregen:manifest:1"
@@ -59,9 +59,11 @@ def render_docx(
     for name, schedules in (("body", False), ("schedules_body", True)):
         xml = body_xml(agreement, schedules, style_ids)
         _replace_marker(docx.element.body, name, xml, str(path))
-    _properties(docx, agreement)
     _attach(docx, manifest, resolved_spec)
-    return _package_bytes(docx)
+    # Reading the property creates docProps/core.xml for a template without one; the
+    # part is then written whole from the spec.
+    _ = docx.core_properties
+    return _package_bytes(docx, conformant_parts(agreement, str(path)))
 
 
 def _marker_paragraph(name: str) -> str:
@@ -93,9 +95,9 @@ def _replace_marker(body: Any, name: str, xml: str, template_file: str) -> None:
     parent[index : index + 1] = list(wrapper)
 
 
-def _package_bytes(docx: Any) -> bytes:
+def _package_bytes(docx: Any, rewrite: Mapping[str, PartRewrite]) -> bytes:
     """The package as one deterministic zip: fixed timestamps and attributes, in the order
-    python-docx writes its parts."""
+    python-docx writes its parts; each part named in `rewrite` passed through its function."""
     from docx.opc.pkgwriter import PackageWriter
 
     package = docx.part.package
@@ -104,7 +106,7 @@ def _package_bytes(docx: Any) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         # PackageWriter.write would open its own zip writer; its steps take ours.
-        writer: Any = _FixedTimeZipWriter(archive)
+        writer: Any = _FixedTimeZipWriter(archive, rewrite)
         PackageWriter._write_content_types_stream(writer, package.parts)  # type: ignore[no-untyped-call]
         PackageWriter._write_pkg_rels(writer, package.rels)  # type: ignore[no-untyped-call]
         PackageWriter._write_parts(writer, package.parts)
@@ -114,31 +116,17 @@ def _package_bytes(docx: Any) -> bytes:
 class _FixedTimeZipWriter:
     """python-docx's physical package writer, with fixed zip metadata."""
 
-    def __init__(self, archive: zipfile.ZipFile) -> None:
+    def __init__(self, archive: zipfile.ZipFile, rewrite: Mapping[str, PartRewrite]) -> None:
         self.archive = archive
+        self.rewrite = rewrite
 
     def write(self, pack_uri: Any, blob: bytes) -> None:
+        if pack_uri.membername in self.rewrite:
+            blob = self.rewrite[pack_uri.membername](blob)
         info = zipfile.ZipInfo(pack_uri.membername, ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
         self.archive.writestr(info, blob)
-
-
-def _properties(docx: Any, agreement: Agreement) -> None:
-    spec = agreement.spec
-    midnight = dt.datetime.combine(spec.agreement.date, dt.time())
-    properties = docx.core_properties
-    properties.title = spec.agreement.title
-    properties.subject = agreement.title
-    properties.author = spec.buyer.name
-    properties.keywords = spec.agreement.reference
-    properties.last_modified_by = "procuregen"
-    properties.revision = 1
-    properties.created = properties.modified = midnight
-    properties.comments = (
-        f"Drafted by procuregen {__version__} from clause library "
-        f"{agreement.library.id} {agreement.library.version}"
-    )
 
 
 def _attach(docx: Any, manifest: bytes, resolved_spec: bytes) -> None:

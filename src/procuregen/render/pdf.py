@@ -1,4 +1,4 @@
-"""HTML to an archival PDF (PDF/A-3b, tagged) with WeasyPrint, the spec and manifest attached.
+"""HTML to an archival PDF (PDF/A-3b, PDF/UA-1) with WeasyPrint, the spec and manifest attached.
 
 Every resource comes through one fetcher that reads regular files under the template
 root and `data:` URLs, nothing else: no network, no redirects, no other file. A resource
@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from procuregen.errors import Location, Problem, RenderError
 from procuregen.manifest import Template
 from procuregen.render.engine import import_weasyprint
+from procuregen.render.pdfua import make_pdfua
 
 if TYPE_CHECKING:
     from procuregen.render.glyphs import Origin
@@ -74,20 +75,30 @@ def _fetcher(root: Path) -> Any:
     return TemplateFetcher()
 
 
-def _compress_each_stream(document: Any, pdf: Any) -> None:
-    """Compress every stream on its own and write no object streams.
+def _finisher(where: Location) -> Any:
+    def finish(document: Any, pdf: Any) -> None:
+        del document
+        make_pdfua(pdf, where)
+        _compress_each_stream(pdf)
+
+    return finish
+
+
+def _compress_each_stream(pdf: Any) -> None:
+    """Compress every stream on its own, except the XMP metadata, and write no object
+    streams.
 
     WeasyPrint's default packs thousands of small objects (a tagged PDF's structure
     tree) into one compressed object stream; qpdf --check warns about some of those
     ("input stream is complete but output may still be valid"), although zlib reads
     them whole. Streams compressed one by one and a plain cross-reference table
-    read cleanly everywhere.
+    read cleanly everywhere. The metadata stays plain text for tools that scan files for
+    XMP (PDF/A-1 forbids a filter on it).
     """
     import pydyf
 
-    del document
     for item in pdf.objects:
-        if isinstance(item, pydyf.Stream):
+        if isinstance(item, pydyf.Stream) and item.extra.get("Type") != "/Metadata":
             item.compress = True
 
 
@@ -99,7 +110,7 @@ def render_pdf(
     attachments: list[tuple[str, bytes, str]],
     origins: Sequence[Origin] = (),
 ) -> bytes:
-    """PDF/A-3b bytes of `html`; `attachments` are (file name, content, description).
+    """PDF/A-3b and PDF/UA-1 bytes of `html`; `attachments` are (name, content, description).
 
     A character that none of the template's fonts has is an error located by `origins`.
     """
@@ -138,7 +149,7 @@ def render_pdf(
                 pdf_identifier=identifier.hexdigest()[:32].encode(),
                 attachments=files,
                 uncompressed_pdf=True,
-                finisher=_compress_each_stream,
+                finisher=_finisher(where),
             )
     except FatalURLFetchingError as exc:
         raise RenderError(Problem(where, f"PDF: {exc}")) from None
