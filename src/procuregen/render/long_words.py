@@ -13,10 +13,9 @@ an hour.
 
 So every run of LONG_WORD or more characters without a space in the text of the body is
 cut into pieces of PIECE characters, each in `<span class="long-word">`, which the
-template's stylesheet makes an inline block (a line may break before and after each) with
-`overflow-wrap: anywhere` (for a column narrower than a piece). No character is added to
-the text, the pieces are laid out in time linear in their number, and a page without long
-words is unchanged.
+template's stylesheet makes an inline block: a line may break before and after each. No
+character is added to the text, the pieces are laid out in time linear in their number,
+and a page without long words is unchanged.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from collections.abc import Iterator
 # Longer than any word of an ordinary contract (the bundled examples' longest are URLs
 # and e-mail addresses of 40 characters).
 LONG_WORD = 48
-PIECE = 8  # characters; a line filled with pieces leaves at most this much unused
+PIECE = 16  # characters; a line filled with pieces leaves at most this much unused
 LONG_WORD_CLASS = "long-word"
 
 _WORD = re.compile(rf"\S{{{LONG_WORD},}}")
