@@ -101,7 +101,8 @@ def _replace_markers(docx: Any, bodies: dict[str, str], template_file: str) -> N
         raise RenderError(
             Problem(Location(template_file), f"the agreement's text is not XML: {exc}")
         ) from None
-    docx.part._element = element  # what the part writes into the package
+    # The part writes this root into the package; nothing reads the old one after this.
+    docx.part._element = element
 
 
 def _package_bytes(docx: Any, rewrite: Mapping[str, PartRewrite]) -> bytes:
