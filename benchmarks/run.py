@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import assemble, batch, batch_libreoffice, draft, startup
+from benchmarks import assemble, batch, batch_libreoffice, draft, scaling, startup
 
 
 def main() -> None:
@@ -25,6 +25,10 @@ def main() -> None:
     print("\n| batch of 50 against LibreOffice | wall time | per agreement |")
     print("|---|---|---|")
     for line in batch_libreoffice.main():
+        print(line, flush=True)
+    print(f"\n{scaling.HEADER}")
+    print("|---|---|---|---|")
+    for line in scaling.main():
         print(line, flush=True)
 
 

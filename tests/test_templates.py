@@ -359,9 +359,11 @@ def test_unknown_placeholders_are_refused_in_html_and_docx(
 def test_missing_parts_are_named(tmp_path: Path, run: Callable[..., Run]) -> None:
     folder = broken(run, tmp_path)
     (folder / "agreement.css").unlink()
+    text = (folder / "agreement.html").read_text("utf-8")
+    line = text[: text.index('href="agreement.css"')].count("\n") + 1
     assert refused(run, folder) == [
         f"{folder}: template folder lacks agreement.css",
-        f"{folder / 'agreement.html'}:70: refers to 'agreement.css':"
+        f"{folder / 'agreement.html'}:{line}: refers to 'agreement.css':"
         " no such file in the template folder",
     ]
 

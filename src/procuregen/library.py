@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -144,6 +145,7 @@ class Library:
     glossaries: Mapping[str, Glossary]  # by language, for every language but the source
     # Compiles each clause body and definition once, on first use, for every assembly.
     environment: ClauseSandbox = field(compare=False, repr=False)
+    # By the text of the condition: clauses that share a `when` share its compiled form.
     _conditions: dict[str, Callable[..., Any]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -151,12 +153,31 @@ class Library:
     def condition(self, clause: Clause) -> Callable[..., Any]:
         """The clause's `when`, compiled once for every assembly, evaluated within the
         clause bounds; raises Jinja's errors and whatever the expression raises."""
-        compiled = self._conditions.get(clause.id)
+        when = clause.meta.when
+        assert when is not None
+        compiled = self._conditions.get(when)
         if compiled is None:
-            assert clause.meta.when is not None
-            compiled = self.environment.compile_condition(clause.meta.when)
-            self._conditions[clause.id] = compiled
+            compiled = self.environment.compile_condition(when)
+            self._conditions[when] = compiled
         return compiled
+
+    @functools.cached_property
+    def slots(self) -> Mapping[str, tuple[Clause, ...]]:
+        """Each slot's positions in library order, slots in the order they first appear:
+        selection looks a slot up instead of scanning every clause for each slot."""
+        slots: dict[str, list[Clause]] = {}
+        for clause in self.clauses.values():
+            if clause.meta.slot:
+                slots.setdefault(clause.meta.slot, []).append(clause)
+        return {slot: tuple(positions) for slot, positions in slots.items()}
+
+    @functools.cached_property
+    def _aliases(self) -> Mapping[str, str]:
+        current: dict[str, str] = {}
+        for clause in self.clauses.values():
+            for alias in clause.meta.aliases:
+                current.setdefault(alias, clause.id)
+        return current
 
     @property
     def id(self) -> str:
@@ -183,10 +204,7 @@ class Library:
 
     def resolve_alias(self, clause_id: str) -> str | None:
         """The current id of a clause that was once called `clause_id`, if any."""
-        for clause in self.clauses.values():
-            if clause_id in clause.meta.aliases:
-                return clause.id
-        return None
+        return self._aliases.get(clause_id)
 
 
 def library_path(library_id: str | None, library_dir: Path | None) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 
 from procuregen.agreement import Definition, Definitions, Paragraph, Run
@@ -45,14 +46,17 @@ def collect_definitions(
             )
             entries[term] = ()
             continue
-        before = set(used)
+        known = len(used)
         blocks = renderer.render(
             owner,
             definition_template(owner.id, term, language),
             owner.defines[term],
             where=owner.at("defines", term),
         )
-        pending.extend(t for t in used if t not in before)
+        # The terms this definition uses first are the newest keys of `used`, which only
+        # grows: taken from its end, so that each definition costs its own terms, not all.
+        first_used = list(itertools.islice(reversed(used), len(used) - known))
+        pending.extend(reversed(first_used))
         if blocks and (len(blocks) != 1 or not isinstance(blocks[0], Paragraph)):
             renderer.fail(owner.at("defines", term), f"defines: {term!r} must be one paragraph")
             continue

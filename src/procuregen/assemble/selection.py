@@ -50,6 +50,9 @@ class Selection:
     conditions: dict[str, bool | None] = field(default_factory=dict)
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    # The same as sets, once the levers are settled: each clause is looked up, not searched.
+    included: frozenset[str] = frozenset()
+    excluded: frozenset[str] = frozenset()
     choose: dict[str, str] = field(default_factory=dict)
 
     def fail(self, where: Location, message: str) -> None:
@@ -64,6 +67,7 @@ class Selection:
             self.check_levers()
         if self.problems:
             return {}
+        self.included, self.excluded = frozenset(self.include), frozenset(self.exclude)
         choices = self.choose_all()
         self.check_dependencies(choices)
         self.warn_unapproved(choices)
@@ -116,7 +120,7 @@ class Selection:
     def check_levers(self) -> None:
         clauses = self.library.clauses
         documents = (self.document, *self.also)
-        slots = {c.meta.slot for c in clauses.values() if c.meta.slot}
+        slots = self.library.slots
         for lever, ids in (("include", self.include), ("exclude", self.exclude)):
             for index, clause_id in enumerate(ids):
                 where = self.locate(("clauses", lever, index))
@@ -169,11 +173,7 @@ class Selection:
 
     def positions(self, slot: str, document: str | None = None) -> list[Clause]:
         document = document or self.document
-        return [
-            c
-            for c in self.library.clauses.values()
-            if c.meta.slot == slot and document in c.meta.documents
-        ]
+        return [c for c in self.library.slots.get(slot, ()) if document in c.meta.documents]
 
     # -- conditions and choices -----------------------------------------------------------
 
@@ -204,9 +204,7 @@ class Selection:
 
     def choose_all(self) -> dict[str, Choice]:
         choices: dict[str, Choice] = {}
-        for slot in dict.fromkeys(
-            c.meta.slot for c in self.library.clauses.values() if c.meta.slot
-        ):
+        for slot in self.library.slots:
             choices.update(self.choose_position(slot))
         for clause in self.library.clauses.values():
             if clause.id not in choices:
@@ -217,9 +215,9 @@ class Selection:
         meta = clause.meta
         if self.document not in meta.documents:
             return Choice(False, f"only in: {', '.join(meta.documents)}")
-        if clause.id in self.exclude:
+        if clause.id in self.excluded:
             return Choice(False, "excluded by clauses.exclude")
-        if clause.id in self.include:
+        if clause.id in self.included:
             return Choice(True, "included by clauses.include")
         if meta.status != "approved":
             return Choice(False, f"status {meta.status}; only clauses.include brings it in")
@@ -234,7 +232,7 @@ class Selection:
         positions = self.positions(slot)
         if not positions:
             return {}
-        eligible = [p for p in positions if p.meta.status == "approved" or p.id in self.include]
+        eligible = [p for p in positions if p.meta.status == "approved" or p.id in self.included]
         chosen: Clause | None = None
         reason = ""
         if slot in self.choose:

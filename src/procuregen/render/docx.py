@@ -14,7 +14,7 @@ from procuregen.errors import Location, Problem, RenderError
 from procuregen.manifest import Template
 from procuregen.render.context import render_context
 from procuregen.render.docx_body import STYLES as STYLES
-from procuregen.render.docx_body import W, body_xml
+from procuregen.render.docx_body import body_xml
 from procuregen.render.docx_parts import PartRewrite, conformant_parts
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -31,7 +31,7 @@ def render_docx(
     """DOCX bytes; deterministic for the same inputs.
 
     docxtpl fills the template with a marker paragraph where the body and the schedules
-    go; the body is then parsed once from its XML and put in place of the marker, so
+    go; the document is then parsed once more with their XML in place of the markers, so
     docxtpl never re-reads the body's thousands of paragraphs. The package is zipped
     once, with fixed timestamps.
     """
@@ -56,9 +56,11 @@ def render_docx(
         ) from None
     docx = document.docx
     style_ids = {name: docx.styles[name].style_id for name in STYLES}
-    for name, schedules in (("body", False), ("schedules_body", True)):
-        xml = body_xml(agreement, schedules, style_ids)
-        _replace_marker(docx.element.body, name, xml, str(path))
+    bodies = {
+        name: body_xml(agreement, schedules, style_ids)
+        for name, schedules in (("body", False), ("schedules_body", True))
+    }
+    _replace_markers(docx, bodies, str(path))
     _attach(docx, manifest, resolved_spec)
     # Reading the property creates docProps/core.xml for a template without one; the
     # part is then written whole from the spec.
@@ -70,29 +72,37 @@ def _marker_paragraph(name: str) -> str:
     return f'<w:p><w:pPr><w:pStyle w:val="{MARKER}{name}"/></w:pPr></w:p>'
 
 
-def _replace_marker(body: Any, name: str, xml: str, template_file: str) -> None:
-    """Put the elements of `xml` where docxtpl printed the marker paragraph of `name`."""
+def _replace_markers(docx: Any, bodies: dict[str, str], template_file: str) -> None:
+    """Put the elements of each body's XML where docxtpl printed the marker paragraph of
+    its name, and parse the document once.
+
+    The document is written out with the bodies in place of their markers and parsed
+    again as a whole: parsed apart and moved in, every element of a body had its namespace
+    fixed against the other document by lxml, in time quadratic in the number of elements
+    (a price schedule of 10,000 rows took minutes).
+    """
+    from docx.oxml.parser import parse_xml
     from lxml import etree
 
-    found = body.xpath(f'w:p[w:pPr/w:pStyle/@w:val="{MARKER}{name}"]')
-    if len(found) != 1:  # template_check makes sure the template prints it once
-        raise RenderError(
-            Problem(
-                Location(template_file),
-                f"word/document.xml must print {{{{p {name} }}}} exactly once",
+    xml = etree.tostring(docx.element, encoding="unicode")
+    for name, body in bodies.items():
+        marker = _marker_paragraph(name)
+        if xml.count(marker) != 1:  # template_check makes sure the template prints it once
+            raise RenderError(
+                Problem(
+                    Location(template_file),
+                    f"word/document.xml must print {{{{p {name} }}}} exactly once",
+                )
             )
-        )
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+        xml = xml.replace(marker, body)
     try:
-        wrapper = etree.fromstring(f'<w:body xmlns:w="{W}">{xml}</w:body>', parser)
+        element = parse_xml(xml)  # python-docx's parser, so its element classes
     except etree.XMLSyntaxError as exc:
         raise RenderError(
             Problem(Location(template_file), f"the agreement's text is not XML: {exc}")
         ) from None
-    marker = found[0]
-    parent = marker.getparent()
-    index = parent.index(marker)
-    parent[index : index + 1] = list(wrapper)
+    # The part writes this root into the package; nothing reads the old one after this.
+    docx.part._element = element
 
 
 def _package_bytes(docx: Any, rewrite: Mapping[str, PartRewrite]) -> bytes:

@@ -22,6 +22,7 @@ from procuregen.agreement import (
     Table,
 )
 from procuregen.messages import gettext
+from procuregen.render.long_words import has_long_word
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 STYLES = (
@@ -121,10 +122,16 @@ class BodyWriter:
     def table(self, block: Table) -> None:
         columns = len(block.header)
         width = 8000 // max(columns, 1)
+        # Word widens an autofit column to its longest word, so a word longer than the
+        # page pushes the table past the page's edge; a fixed layout keeps the grid's
+        # widths, and the word breaks between characters inside its cell.
+        rows = (block.header, *block.rows)
+        fixed = any(has_long_word(run.text) for row in rows for cell in row for run in cell)
+        layout = '<w:tblLayout w:type="fixed"/>' if fixed else ""
         out = self.out
         out.append(
             f"<w:tbl><w:tblPr><w:tblStyle w:val={self.style_ids['Table Grid']}/>"
-            '<w:tblW w:w="0" w:type="auto"/><w:tblInd w:w="567"/></w:tblPr><w:tblGrid>'
+            f'<w:tblW w:w="0" w:type="auto"/><w:tblInd w:w="567"/>{layout}</w:tblPr><w:tblGrid>'
         )
         out.append(f'<w:gridCol w:w="{width}"/>' * columns)
         out.append("</w:tblGrid>")

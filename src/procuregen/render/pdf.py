@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from procuregen.errors import Location, Problem, RenderError
 from procuregen.manifest import Template
 from procuregen.render.engine import import_weasyprint
+from procuregen.render.page_index import indexed_page_references
 from procuregen.render.pdfua import make_pdfua
 
 if TYPE_CHECKING:
@@ -143,14 +144,15 @@ def render_pdf(
                 base_url=template.root.resolve().as_uri() + "/",
                 url_fetcher=_fetcher(template.root),
             ).render(pdf_variant="pdf/a-3b", pdf_tags=True)
-            pdf = document.write_pdf(
-                pdf_variant="pdf/a-3b",
-                pdf_tags=True,
-                pdf_identifier=identifier.hexdigest()[:32].encode(),
-                attachments=files,
-                uncompressed_pdf=True,
-                finisher=_finisher(where),
-            )
+            with indexed_page_references():
+                pdf = document.write_pdf(
+                    pdf_variant="pdf/a-3b",
+                    pdf_tags=True,
+                    pdf_identifier=identifier.hexdigest()[:32].encode(),
+                    attachments=files,
+                    uncompressed_pdf=True,
+                    finisher=_finisher(where),
+                )
     except FatalURLFetchingError as exc:
         raise RenderError(Problem(where, f"PDF: {exc}")) from None
     assert isinstance(pdf, bytes)
