@@ -341,7 +341,8 @@ def run_batch(
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[SpecResult], None] | None = None,
 ) -> BatchReport:
-    """Draft every spec, with up to `jobs` worker processes (in this process when 1).
+    """Draft every spec, with up to `jobs` worker processes (in this process when 1,
+    unless it drafts more PDFs than one worker may: then in one recycled worker).
 
     `on_result` is called in this process as each spec finishes. Ctrl-C cancels the specs
     not yet started, lets the running ones finish, and returns an interrupted report.
@@ -359,7 +360,8 @@ def run_batch(
         if on_result:
             on_result(result)
 
-    if workers == 1:
+    recycled = "pdf" in work_plan.formats and len(specs) > PDF_WORKER_AGREEMENTS
+    if workers == 1 and not recycled:
         with library_cache():
             try:
                 for index, spec in enumerate(specs):
