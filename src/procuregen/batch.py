@@ -341,8 +341,7 @@ def run_batch(
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[SpecResult], None] | None = None,
 ) -> BatchReport:
-    """Draft every spec, with up to `jobs` worker processes (in this process when 1,
-    unless it drafts more PDFs than one worker may: then in one recycled worker).
+    """Draft every spec, with up to `jobs` worker processes (in this process when 1).
 
     `on_result` is called in this process as each spec finishes. Ctrl-C cancels the specs
     not yet started, lets the running ones finish, and returns an interrupted report.
@@ -360,8 +359,7 @@ def run_batch(
         if on_result:
             on_result(result)
 
-    recycled = "pdf" in work_plan.formats and len(specs) > PDF_WORKER_AGREEMENTS
-    if workers == 1 and not recycled:
+    if workers == 1:
         with library_cache():
             try:
                 for index, spec in enumerate(specs):
@@ -372,13 +370,6 @@ def run_batch(
         interrupted = _run_pool(specs, options, workers, work_plan, finished)
     ordered = tuple(results.get(i) or SpecResult(spec, "cancelled") for i, spec in enumerate(specs))
     return BatchReport(ordered, workers, time.perf_counter() - started, interrupted)
-
-
-# WeasyPrint's C libraries keep about 0.3 MiB more resident per PDF, even for the same
-# few documents drafted in turn (Python's own heap stays flat): a worker drafting PDFs
-# is replaced by a fresh one after this many agreements, which costs one worker start
-# (about 2 s against 100 agreements of 2 to 4 s) and keeps its peak near 220 MiB.
-PDF_WORKER_AGREEMENTS = 100
 
 
 def _run_pool(
@@ -397,7 +388,6 @@ def _run_pool(
         mp_context=context,
         initializer=_worker_init,
         initargs=(work_plan,),
-        max_tasks_per_child=PDF_WORKER_AGREEMENTS if "pdf" in work_plan.formats else None,
     )
     pending: dict[Future[SpecResult], int] = {}
     try:
