@@ -133,10 +133,15 @@ class _FixedTimeZipWriter:
     def write(self, pack_uri: Any, blob: bytes) -> None:
         if pack_uri.membername in self.rewrite:
             blob = self.rewrite[pack_uri.membername](blob)
-        info = zipfile.ZipInfo(pack_uri.membername, ZIP_TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o644 << 16
-        self.archive.writestr(info, blob)
+        self.archive.writestr(_fixed_entry(pack_uri.membername), blob)
+
+
+def _fixed_entry(name: str) -> zipfile.ZipInfo:
+    """A zip entry whose metadata never varies: the same inputs give the same bytes."""
+    info = zipfile.ZipInfo(name, ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
 
 
 def _attach(docx: Any, manifest: bytes, resolved_spec: bytes) -> None:
@@ -176,8 +181,5 @@ def normalized_zip(data: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            target.writestr(fixed, source.read(info.filename))
+            target.writestr(_fixed_entry(info.filename), source.read(info.filename))
     return out.getvalue()
