@@ -271,3 +271,26 @@ def test_a_resource_weasyprint_cannot_load_fails_the_build(tmp_path: Path) -> No
     assert str(caught.value).startswith(
         f"{tmp_path / 'tpl' / 'agreement.html'}: PDF: Failed to load image"
     )
+
+
+def test_one_font_configuration_serves_every_pdf_of_a_template(tmp_path: Path) -> None:
+    """Shared, so that a batch worker's memory stays flat; the same bytes as a fresh one."""
+    from procuregen.render import pdf
+
+    write_tree(tmp_path, {"a/agreement.css": "", "b/agreement.css": ""})
+    first, other = Template("t", tmp_path / "a"), Template("t", tmp_path / "b")
+
+    def draft_pdf(text: str, template: Template = first) -> bytes:
+        html = f'<html lang="en"><body><h1>Agreement</h1><p>{text}</p></body></html>'
+        date = __import__("datetime").date(2027, 1, 1)
+        return render_pdf(html, template, date=date, attachments=[])
+
+    pdf._font_configuration = None
+    alone = draft_pdf("Ångström Œuvre")
+    shared = pdf.font_configuration(first)
+    draft_pdf("The Supplier shall deliver the Software.")
+    assert draft_pdf("Ångström Œuvre") == alone
+    assert pdf.font_configuration(first) is shared
+    assert pdf.font_configuration(other) is not shared
+    (tmp_path / "a" / "agreement.css").write_text("p { font-size: 12pt }", "utf-8")
+    assert pdf.font_configuration(first) is not shared  # its stylesheet changed
