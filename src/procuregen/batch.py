@@ -227,38 +227,61 @@ def library_cache() -> Iterator[None]:
 
 
 def prepare(work_plan: Plan) -> None:
-    """Import the renderers this batch needs and load its libraries, once."""
-    modules = ["procuregen.api", "procuregen.drafting"]
-    if "docx" in work_plan.formats:
-        modules.append("procuregen.render.docx")
-    if "pdf" in work_plan.formats:
-        modules += ["procuregen.render.html", "procuregen.render.pdf"]
-    for module in modules:
-        importlib.import_module(module)
-    if "pdf" in work_plan.formats:
-        from procuregen.render.pdf import warm_up
-
-        warm_up()
+    """Import the renderers this batch needs and load its libraries, once per process."""
+    global _prepared
+    if work_plan == _prepared:
+        return
+    _import_renderers(work_plan.formats)
     for root in work_plan.libraries:
         with suppress(ProcuregenError):  # the spec's own task reports it, located
             _cached_load_library(root)
+    _prepared = work_plan
 
 
-def _worker_init(work_plan: Plan) -> None:
-    """Initializer of each worker process: Ctrl-C is the parent's to handle, so a worker
-    finishes the spec it is drafting (its files are renamed into place or not at all)."""
+_prepared: Plan | None = None
+
+
+def _import_renderers(formats: Sequence[str]) -> None:
+    modules = ["procuregen.api", "procuregen.drafting"]
+    if "docx" in formats:
+        modules.append("procuregen.render.docx")
+    if "pdf" in formats:
+        modules += ["procuregen.render.html", "procuregen.render.pdf"]
+    for module in modules:
+        importlib.import_module(module)
+    if "pdf" in formats:
+        from procuregen.render.pdf import warm_up
+
+        warm_up()
+
+
+def _worker_init(formats: tuple[str, ...]) -> None:
+    """Initializer of each worker process, run while the parent still reads the specs.
+
+    Ctrl-C is the parent's to handle, so a worker finishes the spec it is drafting (its
+    files are renamed into place or not at all). What --format names is imported now;
+    the rest of the plan (libraries, formats the specs ask for) with the first task.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _use_loader(_cached_load_library)
-    prepare(work_plan)
+    _import_renderers(formats)
+
+
+def _started() -> int:
+    """A task that only makes the pool start a worker process."""
+    return os.getpid()
 
 
 def _peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
-def draft_one(spec: Path, options: DraftOptions) -> SpecResult:
-    """Draft one spec; every failure becomes a failed result, never an exception."""
+def draft_one(spec: Path, options: DraftOptions, work_plan: Plan | None = None) -> SpecResult:
+    """Draft one spec (after preparing the process for `work_plan`, the first time);
+    every failure becomes a failed result, never an exception."""
     try:
+        if work_plan is not None:
+            prepare(work_plan)
         return _draft_one(spec, options)
     finally:
         _collect_garbage()
@@ -269,13 +292,13 @@ def _collect_garbage() -> None:
 
     python-docx's parts and relationships (and WeasyPrint's boxes) form cycles that hold
     the whole lxml document; Python's collector counts only Python objects, so without
-    this a worker's resident size grew by about 0.25 MiB an agreement. After the first
-    agreement everything still alive (modules, libraries, compiled templates) is frozen,
-    so that each later collection looks only at what one agreement made (~5 ms).
+    this a worker's resident size grew by about 0.25 MiB an agreement. Whatever survives
+    the collection (modules, libraries, compiled templates, caches) is then frozen, so
+    that the next collection looks only at what the next agreement made: a full
+    collection each time had cost 15 to 25 ms an agreement, a third of a DOCX's.
     """
     gc.collect()
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
+    gc.freeze()
 
 
 def _draft_one(spec: Path, options: DraftOptions) -> SpecResult:
@@ -338,60 +361,80 @@ def run_batch(
     *,
     jobs: int,
     work_plan: Plan | None = None,
+    on_planned: Callable[[Plan], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[SpecResult], None] | None = None,
 ) -> BatchReport:
     """Draft every spec, with up to `jobs` worker processes (in this process when 1).
 
+    The workers start first, so that they import and load while this process reads the
+    specs for `plan` (unless `work_plan` is given). Two specs with the same output name
+    raise a ProcuregenError then, before `on_planned` is called and anything is written.
     `on_result` is called in this process as each spec finishes. Ctrl-C cancels the specs
     not yet started, lets the running ones finish, and returns an interrupted report.
     """
-    work_plan = work_plan or plan(specs, options)
     workers = max(1, min(jobs, len(specs)))
-    if on_start:
-        on_start(workers)
-    started = time.perf_counter()
-    results: dict[int, SpecResult] = {}
-    interrupted = False
+    executor = _start_pool(workers, options) if workers > 1 else None
+    try:
+        work_plan = work_plan or plan(specs, options)
+        if on_planned:
+            on_planned(work_plan)
+        if on_start:
+            on_start(workers)
+        started = time.perf_counter()
+        results: dict[int, SpecResult] = {}
+        interrupted = False
 
-    def finished(index: int, result: SpecResult) -> None:
-        results[index] = result
-        if on_result:
-            on_result(result)
+        def finished(index: int, result: SpecResult) -> None:
+            results[index] = result
+            if on_result:
+                on_result(result)
 
-    if workers == 1:
-        with library_cache():
-            try:
-                for index, spec in enumerate(specs):
-                    finished(index, draft_one(spec, options))
-            except KeyboardInterrupt:
-                interrupted = True
-    else:
-        interrupted = _run_pool(specs, options, workers, work_plan, finished)
+        if executor is None:
+            with library_cache():
+                try:
+                    for index, spec in enumerate(specs):
+                        finished(index, draft_one(spec, options))
+                except KeyboardInterrupt:
+                    interrupted = True
+        else:
+            interrupted = _run_pool(executor, specs, options, work_plan, finished)
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
     ordered = tuple(results.get(i) or SpecResult(spec, "cancelled") for i, spec in enumerate(specs))
     return BatchReport(ordered, workers, time.perf_counter() - started, interrupted)
 
 
+def _start_pool(workers: int, options: DraftOptions) -> ProcessPoolExecutor:
+    """A pool whose `workers` processes are starting already (the pool starts one per
+    task submitted, so one small task each)."""
+    # spawn: a fresh interpreter per worker, never a fork of a process with threads
+    # (the progress bar's refresh thread, the pool's own manager thread).
+    executor = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(options.formats or (),),
+    )
+    for _ in range(workers):
+        executor.submit(_started)
+    return executor
+
+
 def _run_pool(
+    executor: ProcessPoolExecutor,
     specs: Sequence[Path],
     options: DraftOptions,
-    workers: int,
     work_plan: Plan,
     finished: Callable[[int, SpecResult], None],
 ) -> bool:
-    """Run the specs in a process pool; return whether Ctrl-C stopped it."""
-    # spawn: a fresh interpreter per worker, never a fork of a process with threads
-    # (the progress bar's refresh thread, the pool's own manager thread).
-    context = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_worker_init,
-        initargs=(work_plan,),
-    )
+    """Run the specs in the pool; return whether Ctrl-C stopped it."""
     pending: dict[Future[SpecResult], int] = {}
     try:
-        pending = {executor.submit(draft_one, spec, options): i for i, spec in enumerate(specs)}
+        pending = {
+            executor.submit(draft_one, spec, options, work_plan): i for i, spec in enumerate(specs)
+        }
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -405,8 +448,6 @@ def _run_pool(
             if future.done() and not future.cancelled():
                 finished(index, _result(future, specs[index]))
         return True
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
     return False
 
 

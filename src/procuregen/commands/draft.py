@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,7 +79,7 @@ def command(
     written. Exit 1 when any spec failed; 130 after Ctrl-C, which lets the specs being
     drafted finish and cancels the rest.
     """
-    from procuregen.batch import DraftOptions, Plan, default_jobs, plan, run_batch, write_report
+    from procuregen.batch import DraftOptions, Plan, default_jobs, run_batch, write_report
     from procuregen.config import output_folder
 
     out_dir = output_folder(specs[0], out_dir)
@@ -95,23 +94,30 @@ def command(
         template_dir=template_dir,
     )
     batch = len(specs) > 1
-    work_plan = plan(specs, options) if batch else Plan((), ())  # refuses duplicate names
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            Problem(Location(str(out_dir)), f"cannot create the folder: {exc.strerror}")
-        ) from None
+
     show = Show(len(specs), batch=batch, quiet=quiet or as_json)
-    with show.live():
+
+    def planned(_: Plan) -> None:  # after the plan: duplicate names write nothing
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(
+                Problem(Location(str(out_dir)), f"cannot create the folder: {exc.strerror}")
+            ) from None
+        show.begin()
+
+    try:
         report = run_batch(
             specs,
             options,
             jobs=jobs or default_jobs(),
-            work_plan=work_plan,
+            work_plan=None if batch else Plan((), ()),  # a batch's plan refuses duplicates
+            on_planned=planned,
             on_start=show.start,
             on_result=show.result,
         )
+    finally:
+        show.end()
     report_path = write_report(report, out_dir) if batch else None
     if as_json:
         click.echo(report.to_json().decode("utf-8"), nl=False)
@@ -168,9 +174,14 @@ class Show:
             )
             self.task = self.progress.add_task("draft", total=total, failed=0, rate="")
 
-    def live(self) -> AbstractContextManager[Any]:
-        """The progress bar while drafting, when there is one."""
-        return self.progress if self.progress is not None else nullcontext()
+    def begin(self) -> None:
+        """Show the progress bar, when there is one (after the specs were read)."""
+        if self.progress is not None:
+            self.progress.start()
+
+    def end(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
 
     def start(self, workers: int) -> None:
         self.started = time.perf_counter()
