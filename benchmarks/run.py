@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import assemble, batch, batch_libreoffice, draft, scaling, startup
+from benchmarks import assemble, batch, batch_libreoffice, draft, layout, scaling, startup
 
 
 def main() -> None:
@@ -18,6 +18,10 @@ def main() -> None:
     for module in (startup, assemble, draft):
         for line in module.main():
             print(line, flush=True)
+    print(f"\n{layout.HEADER}")
+    print("|---|---|---|---|")
+    for line in layout.main():
+        print(line, flush=True)
     print(f"\n| batch | wall time | per agreement | {batch.AFTER_FIRST} | {batch.PEAK_RSS} |")
     print("|---|---|---|---|---|")
     for line in batch.main():
