@@ -7,20 +7,21 @@ counts less. `floor` is `benchmarks/floor.py`'s minimal HTML of the same text; `
 stylesheet` is our HTML without agreement.css, which separates what our markup costs from
 what our stylesheet asks.
 
-    python -m benchmarks.layout            # every variant, 3 runs each
+    python -m benchmarks.layout            # every variant, 5 runs each (LAYOUT_RUNS)
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import re
 import statistics
 import time
 
 from benchmarks.common import largest_example
 from benchmarks.floor import minimal_html
 
-RUNS = int(os.environ.get("LAYOUT_RUNS", "3"))
+RUNS = int(os.environ.get("LAYOUT_RUNS", "5"))
 STYLESHEET = '<link rel="stylesheet" href="agreement.css">'
 
 # name: the rule added after the stylesheet (or a whole other document, in capitals)
@@ -40,6 +41,10 @@ VARIANTS = {
     "text aligned left, not justified": ".clause-text, .definition { text-align: left }",
     "list items may break across pages": "ol.items li { page-break-inside: auto }",
     "one font instead of the fallback chain": "html { font-family: 'Liberation Serif', serif }",
+    "no contents page": ".contents { display: none }",
+    "no tables": "table { display: none }",
+    "no bold or italic (markup removed)": "NO EMPHASIS",
+    "no cross-reference links (markup removed, the contents' kept)": "NO LINKS",
     "our HTML without our stylesheet": "NO STYLESHEET",
     "floor: minimal HTML of the same text": "FLOOR",
 }
@@ -60,11 +65,17 @@ def main() -> list[str]:
     fonts = font_configuration(template)
     base_url = template.root.resolve().as_uri() + "/"
 
+    contents_end = html.index("</nav>") + len("</nav>")  # the contents' links stay
+
     def document(rule: str) -> str:
         if rule == "FLOOR":
             return floor
         if rule == "NO STYLESHEET":
             return html.replace(STYLESHEET, "", 1)
+        if rule == "NO EMPHASIS":
+            return re.sub(r"</?(strong|em)>", "", html)
+        if rule == "NO LINKS":
+            return html[:contents_end] + re.sub(r"<a [^>]*>|</a>", "", html[contents_end:])
         return html.replace("</head>", f"<style>{rule}</style></head>", 1)
 
     def cpu_seconds(text: str) -> tuple[float, int]:
