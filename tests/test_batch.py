@@ -135,6 +135,17 @@ def test_two_specs_with_the_same_output_name_are_refused_before_anything_is_writ
     )
 
 
+def test_an_output_folder_that_cannot_be_made_is_an_error_naming_it(
+    project: Path, cli: Callable[..., Run]
+) -> None:
+    (project / "taken").write_text("a file, not a folder", "utf-8")
+    out = project / "taken" / "out"
+    result = draft(cli, project, out, "--jobs", "2", "--format", "docx")
+    assert result.exit_code == 1
+    assert result.stderr == f"{out}: cannot create the folder: Not a directory\n"
+    assert (project / "taken").read_text("utf-8") == "a file, not a folder"
+
+
 def test_json_prints_the_report(project: Path, cli: Callable[..., Run]) -> None:
     out = project / "out"
     result = draft(cli, project, out, "--jobs", "1", "--format", "docx", "--json")

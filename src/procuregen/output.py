@@ -53,6 +53,14 @@ def _check_new(path: Path) -> None:
         raise _refuse(path, NOT_OVERWRITTEN)
 
 
+def create_folder(folder: Path) -> None:
+    """Create `folder` and its parents if they do not exist; an OutputError if it cannot."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _refuse(folder, f"cannot create the folder: {exc.strerror}") from None
+
+
 def write_new(path: Path, content: bytes) -> None:
     """Create `path` with `content`; refuse if anything (file or link) is already there."""
     _write_set({path: content}, force=False, check=_check_new, exists=NOT_OVERWRITTEN, covers=())

@@ -542,7 +542,7 @@ def init_template(target: Path) -> list[Path]:
     Every file is checked before any is written: an existing one stops it all.
     """
     from procuregen.errors import OutputError
-    from procuregen.output import write_new
+    from procuregen.output import create_folder, write_new
 
     source = bundled_root("templates") / "default"
     paths = [target / name for name in Template.FILES]
@@ -553,12 +553,7 @@ def init_template(target: Path) -> list[Path]:
         )
     if target.exists() and not target.is_dir():
         raise OutputError(Problem(Location(str(target)), "exists and is not a folder"))
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            Problem(Location(str(target)), f"cannot create: {exc.strerror}")
-        ) from None
+    create_folder(target)
     for name, path in zip(Template.FILES, paths, strict=True):
         write_new(path, (source / name).read_bytes())
     return paths

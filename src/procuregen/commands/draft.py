@@ -16,7 +16,7 @@ from procuregen.commands.options import (
     strict_option,
     template_option,
 )
-from procuregen.errors import Location, OutputError, Problem
+from procuregen.errors import Problem
 
 if TYPE_CHECKING:
     from procuregen.batch import BatchReport, SpecResult
@@ -81,6 +81,7 @@ def command(
     """
     from procuregen.batch import DraftOptions, Plan, default_jobs, run_batch, write_report
     from procuregen.config import output_folder
+    from procuregen.output import create_folder
 
     out_dir = output_folder(specs[0], out_dir)
     options = DraftOptions(
@@ -98,12 +99,7 @@ def command(
     show = Show(len(specs), batch=batch, quiet=quiet or as_json)
 
     def planned(_: Plan) -> None:  # after the plan: duplicate names write nothing
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(
-                Problem(Location(str(out_dir)), f"cannot create the folder: {exc.strerror}")
-            ) from None
+        create_folder(out_dir)
         show.begin()
 
     try:
