@@ -181,11 +181,13 @@ def test_ctrl_c_keeps_what_finished_and_reports_it(
     drafted = batch.draft_one
     calls: list[Path] = []
 
-    def interrupted_on_the_third(spec: Path, options: batch.DraftOptions) -> batch.SpecResult:
+    def interrupted_on_the_third(
+        spec: Path, options: batch.DraftOptions, *, last: bool = False
+    ) -> batch.SpecResult:
         calls.append(spec)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return drafted(spec, options)
+        return drafted(spec, options, last=last)
 
     monkeypatch.setattr(batch, "draft_one", interrupted_on_the_third)
     out = project / "out"

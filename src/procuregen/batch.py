@@ -276,15 +276,19 @@ def _peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
-def draft_one(spec: Path, options: DraftOptions, work_plan: Plan | None = None) -> SpecResult:
+def draft_one(
+    spec: Path, options: DraftOptions, work_plan: Plan | None = None, *, last: bool = False
+) -> SpecResult:
     """Draft one spec (after preparing the process for `work_plan`, the first time);
-    every failure becomes a failed result, never an exception."""
+    every failure becomes a failed result, never an exception. Unless it is the `last`
+    this process drafts, collect what it left behind."""
     try:
         if work_plan is not None:
             prepare(work_plan)
         return _draft_one(spec, options)
     finally:
-        _collect_garbage()
+        if not last:
+            _collect_garbage()
 
 
 def _collect_garbage() -> None:
@@ -394,7 +398,8 @@ def run_batch(
             with library_cache():
                 try:
                     for index, spec in enumerate(specs):
-                        finished(index, draft_one(spec, options))
+                        last = index == len(specs) - 1  # Python's own collector frees it later
+                        finished(index, draft_one(spec, options, last=last))
                 except KeyboardInterrupt:
                     interrupted = True
         else:
