@@ -174,11 +174,7 @@ def font_configuration(template: Template) -> Any:
     content, so fonts that one template's `@font-face` rules add are never seen by another.
     """
     global _font_configuration
-    digest = hashlib.sha256()
-    for name in template.FILES:  # a folder under check may lack some
-        part = template.root / name
-        digest.update(name.encode() + b"\0" + (part.read_bytes() if part.is_file() else b"-"))
-    key = (str(template.root.resolve()), digest.hexdigest())
+    key = (str(template.root.resolve()), template.files_sha256(allow_missing=True))
     if _font_configuration is None or _font_configuration[0] != key:
         import_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
