@@ -8,6 +8,7 @@ that cannot be loaded, or any error WeasyPrint logs, fails the build.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import mimetypes
@@ -183,6 +184,7 @@ def font_configuration(template: Template) -> Any:
     return _font_configuration[1]
 
 
+@functools.cache  # once per process: a batch worker is warmed by --format and its plan
 def warm_up() -> None:
     """Import WeasyPrint and let fontconfig and Pango load their configuration and font
     lists, so that a batch worker pays for them before its first agreement."""
